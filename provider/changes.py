@@ -1,0 +1,71 @@
+"""Plain-words rendering of edits to case fields that AWS cannot change in place.
+
+AWS Support has no API to edit a case's subject, severity, service, category, language, description or
+cc list after CreateCase. The only honest way to carry such an edit to AWS is to say it in a message to
+the support engineer; this module renders that message from a deepdiff of the old and new fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+# The case fields whose edits are stated in a change message, with the words used for them.
+FIELD_LABELS: dict[str, str] = {
+    "subject": "subject",
+    "serviceCode": "service",
+    "categoryCode": "category",
+    "severityCode": "severity",
+    "issueType": "issue type",
+    "language": "language",
+    "communicationBody": "description",
+    "ccEmailAddresses": "cc list",
+}
+
+UNSET = "(not set)"
+
+
+def _value(fields: Mapping[str, Any], key: str) -> str:
+    value = fields.get(key)
+    return UNSET if value in (None, "", []) else str(value)
+
+
+def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Return the names of the stated fields that differ between ``old`` and ``new``, in label order."""
+    left = {key: old.get(key) for key in FIELD_LABELS if old.get(key) not in (None, "", [])}
+    right = {key: new.get(key) for key in FIELD_LABELS if new.get(key) not in (None, "", [])}
+    diff = DeepDiff(left, right, ignore_order=True, view="tree")
+    touched = {level.path(output_format="list")[0] for report in diff.values() for level in report}
+    return [key for key in FIELD_LABELS if key in touched]
+
+
+def render_change_message(old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
+    """Render the message that states every field edit from ``old`` to ``new``; None when nothing changed."""
+    keys = changed_fields(old, new)
+    if not keys:
+        return None
+    lines = ["The case definition was updated:"]
+    description = None
+    for key in keys:
+        if key == "communicationBody":
+            description = str(new.get(key, ""))
+            lines.append("- Updated description of the issue (below).")
+        elif key == "ccEmailAddresses":
+            before = set(old.get(key) or [])
+            after = set(new.get(key) or [])
+            parts = []
+            if added := sorted(after - before):
+                parts.append("added " + ", ".join(added))
+            if removed := sorted(before - after):
+                parts.append("removed " + ", ".join(removed))
+            lines.append("- CC list change: " + "; ".join(parts) + ".")
+        elif key == "subject":
+            lines.append(f"- Subject change: {_value(old, key)!r} -> {_value(new, key)!r}")
+        else:
+            lines.append(f"- Requested {FIELD_LABELS[key]} change: {_value(old, key)} -> {_value(new, key)}")
+    text = "\n".join(lines)
+    if description is not None:
+        text += "\n\nUpdated description:\n\n" + description
+    return text

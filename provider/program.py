@@ -1,0 +1,57 @@
+"""What the Pulumi program does, kept importable so it is tested with Pulumi's mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from provider.loader import Case, Problem, load_cases
+from provider.resource import SupportCase
+from provider.support_api import ApiSettings
+
+
+class CaseFileError(Exception):
+    """Case files have problems; nothing is declared and nothing reaches AWS."""
+
+
+def same_case_twice(cases: list[Case]) -> list[Problem]:
+    """Two files that would open identical cases (same subject and description) are refused: the
+    provider recognises a case it opened by those two, to never open one twice after a crash."""
+    seen: dict[tuple[str, str], Case] = {}
+    problems = []
+    for case in cases:
+        if case.spec.get("caseId") or case.spec.get("displayId"):
+            continue
+        key = (case.spec["subject"], case.spec["communicationBody"])
+        if key in seen:
+            message = f"same subject and communicationBody as {seen[key].source}; make them differ"
+            problems.append(Problem(case.source, 0, 0, message, ("subject",)))
+        seen.setdefault(key, case)
+    return problems
+
+
+def declare_cases(
+    folder: str, *, partition: str = "aws", profile: str | None = None, role_arn: str | None = None
+) -> dict[str, SupportCase]:
+    """Load and validate every case file under ``folder`` and declare one SupportCase for each.
+
+    Any problem in any file stops the program before a resource is declared: a broken file must never
+    look like a removed one (which would resolve its case).
+    """
+    cases, problems = load_cases([folder], root=Path.cwd())
+    problems += same_case_twice(cases)
+    if problems:
+        for problem in problems:
+            pulumi.log.error(str(problem))
+        raise CaseFileError(f"{len(problems)} problem(s) in the case files; nothing was sent to AWS")
+    settings = ApiSettings(partition=partition, profile=profile, role_arn=role_arn)
+    resources = {case.name: SupportCase(case, settings) for case in cases}
+    pulumi.export(
+        "cases",
+        {
+            name: {"caseId": res.caseId, "displayId": res.displayId, "status": res.caseStatus}
+            for name, res in resources.items()
+        },
+    )
+    return resources
