@@ -1,0 +1,73 @@
+"""The ``python -m provider`` command line: one argparse subcommand per task.
+
+To add a subcommand, write a ``_<name>_command(subcommands)`` function that adds its parser with a
+help text and sets ``run`` (``args -> exit code``), and list it in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeAlias
+
+from provider.loader import load_cases
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _validate_command(subcommands: Subcommands) -> None:
+    parser = subcommands.add_parser(
+        "validate",
+        help="check case files against the schema and the repository, without calling AWS",
+        description="Check every case file under PATH (default: cases/) and report every problem as "
+        "path:line:col: message, then a summary. Exit 0 when all are valid, 1 otherwise.",
+    )
+    parser.add_argument("paths", nargs="*", default=["cases"], metavar="PATH",
+                        help="case files or directories searched for *.yaml and *.yml (default: cases)")
+    parser.set_defaults(run=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    missing = [path for path in args.paths if not Path(path).exists()]
+    if missing:
+        print(f"validate: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    cases, problems = load_cases(args.paths)
+    for problem in sorted(problems, key=lambda p: (p.file, p.line, p.col)):
+        print(problem)
+    bad_files = len({problem.file for problem in problems})
+    total = len(cases) + bad_files
+    if problems:
+        print(f"{_count(len(problems), 'problem')} in {bad_files} of {_count(total, 'case file')}")
+        return EXIT_PROBLEMS
+    print(f"{_count(total, 'case file')} OK")
+    return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+COMMANDS: tuple[Callable[[Subcommands], None], ...] = (_validate_command,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m provider`` parser with every subcommand in ``COMMANDS``."""
+    parser = argparse.ArgumentParser(prog="python -m provider", description="AWS Support cases as code.")
+    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for add_command in COMMANDS:
+        add_command(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for usage errors)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse exits on --help (0) and on usage errors (2)
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    return args.run(args)
