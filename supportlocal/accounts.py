@@ -1,0 +1,61 @@
+"""Accounts: which account a request belongs to, and what each account's support plan allows.
+
+Mapping from credentials to account: the account id is the first run of 12 consecutive digits in
+the request's access key id (taken from the SigV4 ``Authorization`` header). An access key id
+without 12 consecutive digits (``testing``, ``AKIAIOSFODNN7EXAMPLE``...) belongs to the default
+account ``123456789012``. So ``AKIA111111111111`` is account ``111111111111`` and
+``AKIA222222222222XYZ`` is account ``222222222222``. The secret key is never checked nor kept.
+
+Every account starts on the ``business`` plan with no open-case limit. As on AWS, only the
+business, enterprise-on-ramp and enterprise plans may call the Support API; on ``basic`` and
+``developer`` every call answers ``SubscriptionRequiredException``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from supportlocal.errors import SupportError
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_PLAN = "business"
+PLANS = ("basic", "developer", "business", "enterprise-on-ramp", "enterprise")
+API_PLANS = frozenset({"business", "enterprise-on-ramp", "enterprise"})
+AWS_SUBMITTER = "Amazon Web Services"
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+_ACCOUNT_DIGITS = re.compile(r"\d{12}")
+
+
+def access_key_id(authorization: str | None) -> str | None:
+    """The access key id of a SigV4 ``Authorization`` header, or None when the request is unsigned."""
+    match = _CREDENTIAL.search(authorization or "")
+    return match.group(1) if match else None
+
+
+def account_for_access_key(key_id: str) -> str:
+    """The account an access key id belongs to (see the module docstring)."""
+    match = _ACCOUNT_DIGITS.search(key_id)
+    return match.group(0) if match else DEFAULT_ACCOUNT
+
+
+def account_for_request(authorization: str | None) -> str:
+    """The calling account, or MissingAuthenticationTokenException for an unsigned request."""
+    key_id = access_key_id(authorization)
+    if key_id is None:
+        raise SupportError("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+    return account_for_access_key(key_id)
+
+
+def require_api_plan(plan: str) -> None:
+    """Refuse the call as AWS does when the plan does not include the Support API."""
+    if plan not in API_PLANS:
+        raise SupportError(
+            "SubscriptionRequiredException",
+            "AWS Premium Support Subscription is required to use this service.",
+        )
+
+
+def customer_submitter(account: str) -> str:
+    """How AWS shows the customer who wrote a case or communication: IAM identity and e-mail."""
+    return f"AdminRole (Role) <admin@{account}.example.com>"

@@ -1,0 +1,54 @@
+"""The service clock: wall time plus an offset that the control API moves forward (persisted)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from supportlocal.errors import validation_error
+
+
+class Clock:
+    """Seconds since the epoch as the service sees them; ``advance`` never goes back."""
+
+    def __init__(self, offset: float, persist: Callable[[float], None]) -> None:
+        self._offset = offset
+        self._persist = persist
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """The current service time (epoch seconds)."""
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` (>= 0) and return the new time."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+            self._persist(self._offset)
+        return self.now()
+
+
+def iso(timestamp: float) -> str:
+    """A timestamp as the Support API writes it: ISO 8601, UTC, milliseconds, ``Z``."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def year(timestamp: float) -> int:
+    """The UTC year of a timestamp."""
+    return datetime.fromtimestamp(timestamp, UTC).year
+
+
+def parse_time(value: str, member: str) -> float:
+    """An ISO 8601 date or date-time (UTC when no zone is given) as epoch seconds."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise validation_error(f"Value '{value}' at '{member}' is not a valid ISO 8601 date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

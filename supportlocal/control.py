@@ -1,0 +1,134 @@
+"""The control API under ``/_supportlocal/``: JSON in, JSON out, apart from the AWS protocol.
+
+Every route is ``POST /_supportlocal/<action>`` with a JSON object body, except the reads
+``GET /_supportlocal/calls``, ``GET /_supportlocal/clock`` and ``GET /_supportlocal/faults``.
+Errors answer ``{"error": code, "message": text}`` with status 400 (bad input) or 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any
+
+from supportlocal.accounts import PLANS
+from supportlocal.clock import iso
+from supportlocal.errors import SupportError, validation_error
+from supportlocal.faults import FaultPlan, Faults
+from supportlocal.protocol import MODEL
+from supportlocal.service import SupportService
+
+PREFIX = "/_supportlocal/"
+BODY_SHAPE = MODEL.shape_for("CommunicationBody")
+
+Payload = dict[str, Any]
+
+
+class Control:
+    """Dispatches control requests to the service, the store, the clock and the faults."""
+
+    def __init__(self, service: SupportService, faults: Faults) -> None:
+        self.service = service
+        self.store = service.store
+        self.faults = faults
+        self.routes: dict[tuple[str, str], Callable[[Payload], Payload]] = {
+            ("POST", "reply"): self.reply,
+            ("POST", "set-status"): lambda p: self._done(
+                service.set_status(_text(p, "caseId"), _text(p, "status"))
+            ),
+            ("POST", "set-severity"): lambda p: self._done(
+                service.set_severity(_text(p, "caseId"), _text(p, "severityCode"))
+            ),
+            ("POST", "set-plan"): self.set_plan,
+            ("POST", "set-case-limit"): self.set_case_limit,
+            ("POST", "advance-clock"): self.advance_clock,
+            ("GET", "clock"): lambda p: {"now": iso(service.clock.now())},
+            ("POST", "set-faults"): self.set_faults,
+            ("POST", "clear-faults"): lambda p: self._done(self.faults.set(FaultPlan())),
+            ("GET", "faults"): lambda p: self.faults.plan.as_dict(),
+            ("GET", "calls"): lambda p: {"calls": self._read(self.store.calls)},
+            ("POST", "reset-calls"): lambda p: self._done(self._read(self.store.clear_calls)),
+        }
+
+    def handle(self, method: str, path: str, payload: Payload) -> tuple[int, Payload]:
+        """Answer one control request: (HTTP status, JSON object)."""
+        route = self.routes.get((method, path.removeprefix(PREFIX).strip("/")))
+        if route is None:
+            return 404, {"error": "NotFound", "message": f"No control route {method} {path}"}
+        try:
+            return 200, route(payload)
+        except SupportError as error:
+            status = 404 if error.code.endswith("NotFound") else 400
+            return status, {"error": error.code, "message": error.message}
+        except (ValueError, TypeError) as error:
+            return 400, {"error": "ValidationException", "message": str(error)}
+
+    @staticmethod
+    def _done(_: object = None) -> Payload:
+        return {"ok": True}
+
+    def _read(self, action: Callable[[], Any]) -> Any:
+        with self.store.transaction():
+            return action()
+
+    def reply(self, payload: Payload) -> Payload:
+        """Add a communication from AWS to a case, with optional base64 attachments."""
+        body = _text(payload, "body")
+        if not BODY_SHAPE.metadata["min"] <= len(body) <= BODY_SHAPE.metadata["max"]:
+            raise validation_error("body must have between 1 and 8000 characters")
+        attachments = []
+        for item in payload.get("attachments") or []:
+            try:
+                attachments.append(
+                    (_text(item, "fileName"), base64.b64decode(item.get("data", ""), validate=True))
+                )
+            except binascii.Error:
+                raise validation_error("attachment data must be base64") from None
+        self.service.reply(_text(payload, "caseId"), body, payload.get("submittedBy"), attachments)
+        return self._done()
+
+    def set_plan(self, payload: Payload) -> Payload:
+        """Set an account's support plan."""
+        plan = _text(payload, "plan")
+        if plan not in PLANS:
+            raise validation_error(f"plan must be one of {', '.join(PLANS)}")
+        with self.store.transaction():
+            self.store.update_account(_text(payload, "accountId"), plan=plan)
+        return self._done()
+
+    def set_case_limit(self, payload: Payload) -> Payload:
+        """Set an account's open-case limit (null: no limit)."""
+        limit = payload.get("limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise validation_error("limit must be a non-negative integer or null")
+        with self.store.transaction():
+            self.store.update_account(_text(payload, "accountId"), case_limit=limit)
+        return self._done()
+
+    def advance_clock(self, payload: Payload) -> Payload:
+        """Move the service clock forward by ``seconds``."""
+        seconds = payload.get("seconds")
+        if not isinstance(seconds, int | float):
+            raise validation_error("seconds must be a number")
+        return {"now": iso(self.service.clock.advance(float(seconds)))}
+
+    def set_faults(self, payload: Payload) -> Payload:
+        """Replace the fault plan."""
+        operations = payload.get("operations")
+        self.faults.set(
+            FaultPlan(
+                throttle_rate=float(payload.get("throttleRate", 0.0)),
+                error_rate=float(payload.get("errorRate", 0.0)),
+                latency_ms=int(payload.get("latencyMs", 0)),
+                operations=tuple(operations) if operations is not None else None,
+            )
+        )
+        return self.faults.plan.as_dict()
+
+
+def _text(payload: Payload, key: str) -> str:
+    value = payload.get(key)
+    if not isinstance(value, str) or not value:
+        raise validation_error(f"'{key}' must be a non-empty string")
+    return value
