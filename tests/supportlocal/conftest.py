@@ -1,9 +1,9 @@
-"""Fixtures: one supportlocal per test module, and boto3 clients that reach it via AWS_ENDPOINT_URL_SUPPORT."""
+"""Fixtures: one supportlocal per test module; boto3 clients reach it through AWS_ENDPOINT_URL_SUPPORT."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -12,6 +12,7 @@ from botocore.config import Config
 from supportlocal.launcher import Endpoint, running_server
 
 _accounts = itertools.count(100000000001)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
@@ -23,7 +24,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
 def hermetic_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No shared config, profile or generic endpoint from the machine running the tests."""
     empty = tmp_path_factory.getbasetemp() / "no-aws-config"
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))

@@ -23,7 +23,10 @@ def start(data: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     process = subprocess.Popen(
         [sys.executable, "-m", "supportlocal", "--port", str(port), "--data", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert process.stdout is not None
     return process, process.stdout.readline().rstrip("\n")
@@ -55,15 +58,18 @@ def test_serves_on_the_requested_port(tmp_path):
 def test_launcher_reports_a_failed_start_with_the_process_output(tmp_path):
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("x")
-    with pytest.raises(RuntimeError, match="did not start") as failure, running_server(not_a_directory, timeout=15):
-        pass
+    with pytest.raises(RuntimeError, match="did not start") as failure:
+        running_server(not_a_directory, timeout=15).__enter__()
     assert "Error" in str(failure.value)  # the traceback the process printed
 
 
 def client_for(url: str, account: str = "222233334444"):
     return boto3.client(
-        "support", region_name="us-east-1", endpoint_url=url,
-        aws_access_key_id=f"AKIA{account}", aws_secret_access_key="secret",
+        "support",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=f"AKIA{account}",
+        aws_secret_access_key="secret",
     )
 
 
@@ -72,7 +78,9 @@ def test_restart_with_the_same_data_keeps_everything(tmp_path):
         client = client_for(first.url)
         kept = client.create_case(subject="Kept", communicationBody="first", severityCode="urgent")["caseId"]
         done = client.create_case(subject="Done", communicationBody="bye")["caseId"]
-        attachment_set = client.add_attachments_to_set(attachments=[{"fileName": "log.bin", "data": b"\x00\xffdata"}])
+        attachment_set = client.add_attachments_to_set(
+            attachments=[{"fileName": "log.bin", "data": b"\x00\xffdata"}]
+        )
         client.add_communication_to_case(
             caseId=kept, communicationBody="second", attachmentSetId=attachment_set["attachmentSetId"]
         )
@@ -109,8 +117,11 @@ def test_eight_parallel_clients_neither_lose_nor_double_writes(tmp_path):
         def work() -> None:
             try:
                 client = boto3.session.Session().client(
-                    "support", region_name="us-east-1", endpoint_url=endpoint.url,
-                    aws_access_key_id="AKIA222233334444", aws_secret_access_key="secret",
+                    "support",
+                    region_name="us-east-1",
+                    endpoint_url=endpoint.url,
+                    aws_access_key_id="AKIA222233334444",
+                    aws_secret_access_key="secret",
                 )
                 for index in range(6):
                     client.create_case(subject=f"Parallel {index}", communicationBody="body")
@@ -125,12 +136,18 @@ def test_eight_parallel_clients_neither_lose_nor_double_writes(tmp_path):
             thread.join()
         assert errors == []
         client = client_for(endpoint.url)
-        cases = [c for page in client.get_paginator("describe_cases").paginate(includeCommunications=False)
-                 for c in page["cases"]]
+        cases = [
+            c
+            for page in client.get_paginator("describe_cases").paginate(includeCommunications=False)
+            for c in page["cases"]
+        ]
         assert len(cases) == 1 + 8 * 6
         assert len({c["caseId"] for c in cases}) == len(cases)
         assert len({c["displayId"] for c in cases}) == len(cases)
-        notes = [c for page in client.get_paginator("describe_communications").paginate(caseId=shared)
-                 for c in page["communications"]]
+        notes = [
+            c
+            for page in client.get_paginator("describe_communications").paginate(caseId=shared)
+            for c in page["communications"]
+        ]
         assert len(notes) == 1 + 8 * 6
         assert sum(1 for call in endpoint.control.calls() if call["operation"] == "CreateCase") == 1 + 8 * 6
