@@ -42,7 +42,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     bad_files = len({problem.file for problem in problems})
     total = len(cases) + bad_files
     if problems:
-        print(f"{_count(len(problems), 'problem')} in {bad_files} of {_count(total, 'case file')}")
+        print(f"{_count(len(problems), 'problem')} in {bad_files:,} of {_count(total, 'case file')}")
         return EXIT_PROBLEMS
     print(f"{_count(total, 'case file')} OK")
     return EXIT_OK
