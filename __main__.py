@@ -1,17 +1,7 @@
-"""The Pulumi program: one SupportCase per case file under cases/.
-
-Stack config (all optional): ``supportcases:partition`` (aws | aws-us-gov | aws-cn, default aws),
-``supportcases:profile`` (an AWS profile name), ``supportcases:roleArn`` (a role to assume).
-"""
+"""The Pulumi program: one SupportCase per case file under cases/ (see provider/program.py)."""
 
 import pulumi
 
-from provider.program import declare_cases
+from provider.program import declare_cases, settings_from_config
 
-config = pulumi.Config("supportcases")
-declare_cases(
-    "cases",
-    partition=config.get("partition") or "aws",
-    profile=config.get("profile"),
-    role_arn=config.get("roleArn"),
-)
+declare_cases("cases", settings_from_config(pulumi.Config("supportcases")))

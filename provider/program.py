@@ -31,9 +31,19 @@ def same_case_twice(cases: list[Case]) -> list[Problem]:
     return problems
 
 
-def declare_cases(
-    folder: str, *, partition: str = "aws", profile: str | None = None, role_arn: str | None = None
-) -> dict[str, SupportCase]:
+def settings_from_config(config: pulumi.Config) -> ApiSettings:
+    """Stack config, all optional: ``supportcases:partition`` (aws | aws-us-gov | aws-cn, default aws),
+    ``supportcases:profile`` (an AWS profile), ``supportcases:roleArn`` (a role to assume) and
+    ``supportcases:maxAttempts`` (attempts per Support API call, default 8)."""
+    return ApiSettings(
+        partition=config.get("partition") or "aws",
+        profile=config.get("profile"),
+        role_arn=config.get("roleArn"),
+        max_attempts=config.get_int("maxAttempts") or 8,
+    )
+
+
+def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:
     """Load and validate every case file under ``folder`` and declare one SupportCase for each.
 
     Any problem in any file stops the program before a resource is declared: a broken file must never
@@ -45,7 +55,6 @@ def declare_cases(
         for problem in problems:
             pulumi.log.error(str(problem))
         raise CaseFileError(f"{len(problems)} problem(s) in the case files; nothing was sent to AWS")
-    settings = ApiSettings(partition=partition, profile=profile, role_arn=role_arn)
     resources = {case.name: SupportCase(case, settings) for case in cases}
     pulumi.export(
         "cases",

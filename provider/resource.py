@@ -116,6 +116,13 @@ class SupportCaseProvider(ResourceProvider):
         return {**kept, **record.to_outputs()}
 
 
+def case_inputs(case: Case) -> dict[str, Any]:
+    """The resource inputs for one case file (outputs declared unknown, so the program can read them)."""
+    props: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS)
+    props.update(caseName=case.name, source=case.source, spec=case.spec, outbox=None)
+    return props
+
+
 class SupportCase(Resource):
     """One AWS Support case, declared by one case file."""
 
@@ -125,6 +132,4 @@ class SupportCase(Resource):
     replies: pulumi.Output[list[dict[str, str]]]
 
     def __init__(self, case: Case, settings: ApiSettings, opts: pulumi.ResourceOptions | None = None) -> None:
-        props: dict[str, Any] = {key: None for key in OUTPUT_KEYS}
-        props.update(caseName=case.name, source=case.source, spec=case.spec, outbox=None)
-        super().__init__(SupportCaseProvider(settings), case.name, props, opts)
+        super().__init__(SupportCaseProvider(settings), case.name, case_inputs(case), opts)

@@ -39,6 +39,7 @@ class ApiSettings:
     partition: str = "aws"
     profile: str | None = None
     role_arn: str | None = None
+    max_attempts: int = 8  # per call, with botocore's adaptive retry mode (throttling, 5xx)
 
     def __post_init__(self) -> None:
         if self.partition not in SUPPORT_REGIONS:
@@ -64,7 +65,10 @@ def support_client(settings: ApiSettings) -> Any:
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
         )
-    config = Config(retries={"mode": "adaptive", "max_attempts": 8}, user_agent_extra="support-cases-as-code")
+    config = Config(
+        retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+        user_agent_extra="support-cases-as-code",
+    )
     return session.client("support", region_name=region, config=config)
 
 

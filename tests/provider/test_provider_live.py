@@ -1,0 +1,225 @@
+"""The provider's methods against a running supportlocal, asserted through its state and call log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provider.resource import SupportCaseProvider, case_inputs
+from provider.support_api import ApiSettings, SupportApiError
+from tests.provider.conftest import SECRET_KEY, client, operations, write_case
+
+BASE = {
+    "subject": "EC2 instance i-0abc unreachable after reboot",
+    "communicationBody": "After a reboot at 09:00 UTC the instance fails status checks.",
+    "serviceCode": "amazon-elastic-compute-cloud-linux",
+    "categoryCode": "instance-issue",
+    "severityCode": "normal",
+}
+
+
+def provider() -> SupportCaseProvider:
+    return SupportCaseProvider(ApiSettings(max_attempts=3))
+
+
+def checked(prov: SupportCaseProvider, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    result = prov.check(olds, news)
+    assert result.failures == []
+    return result.inputs
+
+
+def open_case(root: Path, name: str = "ec2", **extra: Any) -> tuple[SupportCaseProvider, dict, dict]:
+    prov = provider()
+    inputs = checked(prov, {}, case_inputs(write_case(root, name, {**BASE, **extra})))
+    outs = prov.create(inputs).outs
+    return prov, inputs, outs
+
+
+def bodies(case_id: str) -> list[tuple[str, str]]:
+    """(submittedBy, body) of every communication on the case, oldest first."""
+    pages = client().get_paginator("describe_communications").paginate(caseId=case_id)
+    items = [item for page in pages for item in page["communications"]]
+    return [(item["submittedBy"], item["body"]) for item in reversed(items)]
+
+
+def update(prov, root, old_inputs, outs, name="ec2", **document):
+    news = checked(prov, old_inputs, case_inputs(write_case(root, name, {**BASE, **document})))
+    diff = prov.diff(outs["caseId"], outs, news)
+    assert diff.replaces == []
+    return news, diff, (prov.update(outs["caseId"], outs, news).outs if diff.changes else outs)
+
+
+def test_create_opens_exactly_one_case_and_records_it(support, repo):
+    _, inputs, outs = open_case(repo)
+    assert inputs["outbox"][0].startswith("CreateCase: open the case")
+    assert operations(support)["CreateCase"] == 1
+    case = client().describe_cases(caseIdList=[outs["caseId"]])["cases"][0]
+    assert case["subject"] == BASE["subject"]
+    assert case["severityCode"] == "normal"
+    assert outs["displayId"] == case["displayId"]
+    assert outs["caseStatus"] == "opened"
+    assert outs["sent"]["messages"] == []
+
+
+def test_create_with_four_attachments_and_messages(support, repo):
+    logs = repo / "cases" / "logs"
+    logs.mkdir()
+    for index in range(4):
+        (logs / f"part{index}.log").write_text(f"log {index}\n")
+    files = [f"logs/part{index}.log" for index in range(4)]
+    comms = [{"communicationBody": "Console screenshot attached later."}]
+    _, _, outs = open_case(repo, attachments=files, communications=comms)
+    calls = operations(support)
+    assert calls["CreateCase"] == 1
+    assert calls["AddAttachmentsToSet"] == 2
+    assert calls["AddCommunicationToCase"] == 2
+    said = bodies(outs["caseId"])
+    assert said[1][1] == "Attachments 4 of 4 for the case description: logs/part3.log"
+    assert said[2][1] == "Console screenshot attached later."
+    set_id = client().describe_communications(caseId=outs["caseId"])["communications"][-1]["attachmentSet"]
+    names = sorted(a["fileName"] for a in set_id)
+    assert names == ["part0.log", "part1.log", "part2.log"]
+    data = client().describe_attachment(attachmentId=set_id[0]["attachmentId"])["attachment"]["data"]
+    assert data.startswith(b"log ")
+
+
+def test_appended_message_sends_exactly_one_communication(support, repo):
+    prov, inputs, outs = open_case(repo)
+    support.control.reset_calls()
+    comms = [
+        {"communicationBody": "Any update? We still see the failure.", "ccEmailAddresses": ["a@example.com"]}
+    ]
+    news, diff, outs = update(prov, repo, inputs, outs, communications=comms)
+    assert diff.changes is True
+    assert news["outbox"] == [
+        "AddCommunicationToCase: message 1 of communications\n  cc: a@example.com\n"
+        "  | Any update? We still see the failure."
+    ]
+    assert operations(support)["AddCommunicationToCase"] == 1
+    assert bodies(outs["caseId"])[-1][1] == "Any update? We still see the failure."
+    assert len(outs["sentAt"]) == 1
+    # Nothing more to say afterwards.
+    assert prov.diff(outs["caseId"], outs, news).changes is False
+
+
+def test_severity_edit_sends_one_change_message(support, repo):
+    prov, inputs, outs = open_case(repo)
+    support.control.reset_calls()
+    _, _, outs = update(prov, repo, inputs, outs, severityCode="high")
+    assert operations(support)["AddCommunicationToCase"] == 1
+    assert "Requested severity change: normal -> high" in bodies(outs["caseId"])[-1][1]
+
+
+def test_refresh_brings_aws_replies_and_sends_nothing_next(support, repo):
+    prov, inputs, outs = open_case(repo)
+    support.control.reply(outs["caseId"], "Please share the system log of the instance.")
+    support.control.set_status(outs["caseId"], "pending-customer-action")
+    support.control.reset_calls()
+    read = prov.read(outs["caseId"], outs)
+    assert read.outs["caseStatus"] == "pending-customer-action"
+    assert [r["body"] for r in read.outs["replies"]] == ["Please share the system log of the instance."]
+    assert read.outs["sent"] == outs["sent"]
+    assert set(operations(support)) == {"DescribeCases", "DescribeCommunications"}
+    assert prov.diff(outs["caseId"], read.outs, inputs).changes is False
+
+
+def test_resolve_and_reopen(support, repo):
+    prov, inputs, outs = open_case(repo)
+    inputs, _, outs = update(prov, repo, inputs, outs, status="resolved")
+    assert outs["caseStatus"] == "resolved"
+    support.control.reset_calls()
+    _, _, outs = update(prov, repo, inputs, outs, status="open")
+    assert operations(support)["AddCommunicationToCase"] == 1
+    assert outs["caseStatus"] == "reopened"
+
+
+def test_delete_resolves_and_deletes_nothing(support, repo):
+    prov, _, outs = open_case(repo)
+    prov.delete(outs["caseId"], outs)
+    case = client().describe_cases(caseIdList=[outs["caseId"]], includeResolvedCases=True)["cases"][0]
+    assert case["status"] == "resolved"
+    assert operations(support)["ResolveCase"] == 1
+
+
+def test_edit_of_a_sent_message_fails_check_with_its_number(support, repo):
+    prov, inputs, _ = open_case(repo, communications=[{"communicationBody": "first"}])
+    news = case_inputs(write_case(repo, "ec2", {**BASE, "communications": [{"communicationBody": "FIRST"}]}))
+    failures = prov.check(inputs, news).failures
+    assert [(f.property, f.reason) for f in failures] == [
+        (
+            "communications[0].communicationBody",
+            "cases/ec2.yaml: message 1 of communications was already sent to AWS; its communicationBody "
+            "cannot be edited (sent mail cannot be unsent)",
+        )
+    ]
+
+
+def test_check_reports_schema_problems_on_the_property(support, repo):
+    case = write_case(repo, "ec2", BASE)
+    news = case_inputs(case)
+    news["spec"] = {**news["spec"], "severityCode": "apocalyptic"}
+    failures = provider().check({}, news).failures
+    assert [f.property for f in failures] == ["severityCode"]
+    assert failures[0].reason.startswith("cases/ec2.yaml: ")
+    assert operations(support) == {}
+
+
+def test_adopting_an_existing_case_sends_nothing(support, repo):
+    existing = client().create_case(subject="Opened in the console", communicationBody="Opened by hand.")
+    support.control.reset_calls()
+    _, _, outs = open_case(repo, caseId=existing["caseId"], communications=[{"communicationBody": "x"}])
+    calls = operations(support)
+    assert calls["CreateCase"] == 0 and calls["AddCommunicationToCase"] == 0
+    assert outs["caseId"] == existing["caseId"]
+    assert outs["adopted"] is True
+    assert len(outs["sent"]["messages"]) == 1
+
+
+def test_adopting_an_unknown_case_fails_clearly(support, repo):
+    with pytest.raises(SupportApiError, match="no AWS Support case with displayId 999 is visible"):
+        open_case(repo, displayId="999")
+
+
+def test_crash_after_create_case_never_opens_a_second_case(support, repo):
+    support.control.set_faults(error_rate=1.0, operations=["AddCommunicationToCase"])
+    with pytest.raises(SupportApiError, match="InternalServerError"):
+        open_case(repo, communications=[{"communicationBody": "follow-up"}])
+    support.control.clear_faults()
+    _, _, outs = open_case(repo, communications=[{"communicationBody": "follow-up"}])
+    assert operations(support)["CreateCase"] == 1
+    assert [body for _, body in bodies(outs["caseId"])] == [BASE["communicationBody"], "follow-up"]
+
+
+def test_message_sent_by_an_interrupted_run_is_not_sent_again(support, repo):
+    prov, inputs, outs = open_case(repo)
+    # An earlier `up` sent the first of two new messages and died before the state was written.
+    client().add_communication_to_case(caseId=outs["caseId"], communicationBody="two")
+    comms = [{"communicationBody": "two"}, {"communicationBody": "three"}]
+    _, _, outs = update(prov, repo, inputs, outs, communications=comms)
+    assert [body for _, body in bodies(outs["caseId"])] == [BASE["communicationBody"], "two", "three"]
+
+
+def test_throttling_is_retried(support, repo):
+    support.control.set_faults(throttle_rate=0.5, operations=["CreateCase", "DescribeCases"])
+    _, _, outs = open_case(repo)
+    assert outs["caseStatus"] == "opened"
+    creates = [c for c in support.control.calls() if c["operation"] == "CreateCase"]
+    assert [c["outcome"] for c in creates].count("ok") == 1
+
+
+def test_subscription_required_is_explained(support, repo):
+    support.control.set_plan("111111111111", "basic")
+    with pytest.raises(SupportApiError, match="Business, Enterprise On-Ramp or Enterprise support plan"):
+        open_case(repo)
+
+
+def test_credentials_never_reach_outputs_or_errors(support, repo):
+    _, inputs, outs = open_case(repo)
+    assert SECRET_KEY not in json.dumps([inputs, outs])
+    support.control.set_plan("111111111111", "basic")
+    with pytest.raises(SupportApiError) as error:
+        open_case(repo, subject="second")
+    assert SECRET_KEY not in str(error.value)
