@@ -23,10 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    serving = threading.Thread(target=server.serve_forever, name="supportlocal", daemon=True)
+    serving = threading.Thread(target=server.serve_forever, args=(0.05,), name="supportlocal", daemon=True)
     serving.start()
     print(f"supportlocal listening on {server.url}", flush=True)
-    while not stop.wait(0.5):
+    while not stop.wait(0.1):
         pass
     server.shutdown()
     server.server_close()

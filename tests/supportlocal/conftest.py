@@ -42,7 +42,7 @@ def support(server, account, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_SUPPORT", server.url)
 
     def make(account_id=account, *, attempts=None, key_id=None):
-        config = Config(retries={"max_attempts": attempts}) if attempts else None
+        config = Config(retries={"total_max_attempts": attempts}) if attempts else None
         return boto3.client(
             "support",
             region_name="us-east-1",

@@ -58,8 +58,13 @@ def test_serves_on_the_requested_port(tmp_path):
 def test_launcher_reports_a_failed_start_with_the_process_output(tmp_path):
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("x")
+
+    def start_on_a_file() -> None:
+        with running_server(not_a_directory, timeout=15):
+            pass
+
     with pytest.raises(RuntimeError, match="did not start") as failure:
-        running_server(not_a_directory, timeout=15).__enter__()
+        start_on_a_file()
     assert "Error" in str(failure.value)  # the traceback the process printed
 
 

@@ -1,0 +1,237 @@
+"""CreateCase, DescribeCases, ResolveCase, AddCommunicationToCase, DescribeCommunications."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def code_of(call, **params) -> str:
+    with pytest.raises(ClientError) as failure:
+        call(**params)
+    return failure.value.response["Error"]["Code"]
+
+
+def only_case(client, case_id, **params):
+    return client.describe_cases(caseIdList=[case_id], includeResolvedCases=True, **params)["cases"][0]
+
+
+def test_a_new_case_is_opened_as_aws_documents(client, account, new_case):
+    case_id = new_case(
+        subject="Table throttled",
+        serviceCode="amazon-dynamodb",
+        categoryCode="performance",
+        severityCode="high",
+        communicationBody="Since 10:00 UTC.",
+        ccEmailAddresses=["ops@example.com"],
+        language="ja",
+        issueType="technical",
+    )
+    assert re.fullmatch(rf"case-{account}-\d{{4}}-[0-9a-f]{{16}}", case_id)
+    case = only_case(client, case_id)
+    assert case["status"] == "opened"
+    assert case["displayId"].isdigit()
+    assert (case["subject"], case["serviceCode"], case["categoryCode"], case["severityCode"]) == (
+        "Table throttled",
+        "amazon-dynamodb",
+        "performance",
+        "high",
+    )
+    assert case["ccEmailAddresses"] == ["ops@example.com"]
+    assert case["language"] == "ja"
+    assert TIME.match(case["timeCreated"])
+    assert case["submittedBy"].endswith(f"<admin@{account}.example.com>")
+    [first] = case["recentCommunications"]["communications"]
+    assert (first["body"], first["submittedBy"], first["caseId"]) == (
+        "Since 10:00 UTC.",
+        case["submittedBy"],
+        case_id,
+    )
+
+
+def test_defaults_for_a_minimal_case(client, new_case):
+    case = only_case(client, new_case())
+    assert (case["severityCode"], case["language"], case["serviceCode"]) == ("low", "en", "general-info")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"serviceCode": "no-such-service"},
+        {"serviceCode": "aws-lambda", "categoryCode": "billing"},
+        {"severityCode": "panic"},
+        {"language": "xx"},
+        {"issueType": "other"},
+    ],
+)
+def test_invalid_case_options_are_refused(client, new_case, bad):
+    with pytest.raises(ClientError) as failure:
+        new_case(**bad)
+    assert failure.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_display_ids_are_distinct_and_numeric(client, new_case):
+    ids = [only_case(client, new_case())["displayId"] for _ in range(3)]
+    assert len(set(ids)) == 3 and all(i.isdigit() for i in ids)
+
+
+def test_status_and_severity_never_change_by_themselves(server, client, new_case):
+    case_id = new_case(severityCode="urgent")
+    server.control.advance_clock(7 * 86400)
+    seen = {(c["status"], c["severityCode"]) for c in (only_case(client, case_id) for _ in range(5))}
+    assert seen == {("opened", "urgent")}
+
+
+def test_resolve_hides_the_case_unless_resolved_cases_are_included(client, new_case):
+    kept, resolved = new_case(), new_case()
+    assert client.resolve_case(caseId=resolved) | {"ResponseMetadata": None} == {
+        "initialCaseStatus": "opened",
+        "finalCaseStatus": "resolved",
+        "ResponseMetadata": None,
+    }
+    assert [c["caseId"] for c in client.describe_cases()["cases"]] == [kept]
+    listed = client.describe_cases(includeResolvedCases=True)["cases"]
+    assert {c["caseId"]: c["status"] for c in listed} == {kept: "opened", resolved: "resolved"}
+    again = client.resolve_case(caseId=resolved)
+    assert (again["initialCaseStatus"], again["finalCaseStatus"]) == ("resolved", "resolved")
+    assert client.describe_cases(caseIdList=[resolved])["cases"] == []
+
+
+def test_filters_by_case_ids_and_display_id(client, new_case):
+    first, second, _third = new_case(), new_case(), new_case()
+    listed = client.describe_cases(caseIdList=[first, second])["cases"]
+    assert {c["caseId"] for c in listed} == {first, second}
+    display_id = only_case(client, second)["displayId"]
+    assert [c["caseId"] for c in client.describe_cases(displayId=display_id)["cases"]] == [second]
+    assert code_of(client.describe_cases, caseIdList=[first, "case-000000000000-2026-0000000000000000"]) == (
+        "CaseIdNotFound"
+    )
+
+
+def test_filters_by_time_with_the_controllable_clock(server, client, new_case):
+    early = new_case()
+    server.control.advance_clock(3600)
+    middle = datetime.fromisoformat(server.control.now()) - timedelta(seconds=1)
+    late = new_case()
+    after = client.describe_cases(afterTime=middle.isoformat())["cases"]
+    before = client.describe_cases(beforeTime=middle.isoformat())["cases"]
+    assert [c["caseId"] for c in after] == [late]
+    assert [c["caseId"] for c in before] == [early]
+    created = datetime.fromisoformat(only_case(client, late)["timeCreated"])
+    assert created > datetime.now(UTC) + timedelta(seconds=3000)
+
+
+def test_pagination_covers_every_case_once_newest_first(client, new_case):
+    created = [new_case(subject=f"case {i}") for i in range(23)]
+    pages = []
+    token = None
+    while True:
+        params = {"maxResults": 10, "includeCommunications": False} | ({"nextToken": token} if token else {})
+        page = client.describe_cases(**params)
+        pages.append([c["caseId"] for c in page["cases"]])
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert [len(p) for p in pages] == [10, 10, 3]
+    assert [case_id for page in pages for case_id in page] == list(reversed(created))
+    assert "recentCommunications" not in client.describe_cases(includeCommunications=False)["cases"][0]
+    assert code_of(client.describe_cases, nextToken="garbage") == "ValidationException"
+
+
+def test_recent_communications_are_the_five_newest(server, client, new_case):
+    case_id = new_case(communicationBody="message 0")
+    for index in range(1, 7):
+        server.control.advance_clock(1)
+        client.add_communication_to_case(caseId=case_id, communicationBody=f"message {index}")
+    recent = only_case(client, case_id)["recentCommunications"]
+    assert [c["body"] for c in recent["communications"]] == [f"message {i}" for i in range(6, 1, -1)]
+    assert recent["nextToken"]
+
+
+def test_cases_of_another_account_are_invisible(support, client, new_case):
+    mine = new_case()
+    other = support("987600001234")
+    assert other.describe_cases(includeResolvedCases=True)["cases"] == []
+    for call, params in [
+        (other.describe_cases, {"caseIdList": [mine]}),
+        (other.describe_communications, {"caseId": mine}),
+        (other.add_communication_to_case, {"caseId": mine, "communicationBody": "hi"}),
+        (other.resolve_case, {"caseId": mine}),
+    ]:
+        assert code_of(call, **params) == "CaseIdNotFound"
+    assert only_case(client, mine)["status"] == "opened"
+
+
+def test_unknown_cases_are_not_found(client):
+    missing = "case-123456789012-2026-0123456789abcdef"
+    assert code_of(client.resolve_case, caseId=missing) == "CaseIdNotFound"
+    assert code_of(client.resolve_case) == "CaseIdNotFound"
+    assert (
+        code_of(client.add_communication_to_case, caseId=missing, communicationBody="x") == "CaseIdNotFound"
+    )
+    assert code_of(client.describe_communications, caseId=missing) == "CaseIdNotFound"
+
+
+def test_a_customer_message_reopens_a_resolved_case(server, client, new_case):
+    case_id = new_case()
+    client.resolve_case(caseId=case_id)
+    assert (
+        client.add_communication_to_case(caseId=case_id, communicationBody="Still broken")["result"] is True
+    )
+    assert only_case(client, case_id)["status"] == "reopened"
+    assert [c["caseId"] for c in client.describe_cases()["cases"]] == [case_id]
+    server.control.set_status(case_id, "pending-customer-action")
+    client.add_communication_to_case(caseId=case_id, communicationBody="Here are the logs")
+    assert only_case(client, case_id)["status"] == "pending-customer-action"
+
+
+def test_communications_are_newest_first_and_paginated(server, client, new_case):
+    case_id = new_case(communicationBody="0")
+    for index in range(1, 13):
+        server.control.advance_clock(1)
+        client.add_communication_to_case(caseId=case_id, communicationBody=str(index))
+    first = client.describe_communications(caseId=case_id, maxResults=10)
+    rest = client.describe_communications(caseId=case_id, maxResults=10, nextToken=first["nextToken"])
+    assert [c["body"] for c in first["communications"]] == [str(i) for i in range(12, 2, -1)]
+    assert [c["body"] for c in rest["communications"]] == ["2", "1", "0"]
+    assert "nextToken" not in rest
+    paged = [
+        c["body"]
+        for p in client.get_paginator("describe_communications").paginate(caseId=case_id)
+        for c in p["communications"]
+    ]
+    assert paged == [str(i) for i in range(12, -1, -1)]
+
+
+def test_communications_filter_by_time(server, client, new_case):
+    case_id = new_case(communicationBody="old")
+    server.control.advance_clock(600)
+    cut = (datetime.fromisoformat(server.control.now()) - timedelta(seconds=1)).isoformat()
+    client.add_communication_to_case(caseId=case_id, communicationBody="new")
+    newer = client.describe_communications(caseId=case_id, afterTime=cut)["communications"]
+    older = client.describe_communications(caseId=case_id, beforeTime=cut)["communications"]
+    assert [c["body"] for c in newer] == ["new"]
+    assert [c["body"] for c in older] == ["old"]
+    assert (
+        code_of(client.describe_communications, caseId=case_id, afterTime="yesterday")
+        == "ValidationException"
+    )
+
+
+def test_an_aws_reply_shows_amazon_web_services(server, client, new_case):
+    case_id = new_case()
+    server.control.advance_clock(1)
+    server.control.reply(case_id, "Please send the request ids.")
+    server.control.advance_clock(1)
+    server.control.reply(case_id, "Escalated.", submitted_by="Jane (AWS Support)")
+    communications = client.describe_communications(caseId=case_id)["communications"]
+    assert [(c["submittedBy"], c["body"]) for c in communications[:2]] == [
+        ("Jane (AWS Support)", "Escalated."),
+        ("Amazon Web Services", "Please send the request ids."),
+    ]
+    assert only_case(client, case_id)["status"] == "opened"
