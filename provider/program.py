@@ -11,8 +11,8 @@ from provider.resource import SupportCase
 from provider.support_api import ApiSettings
 
 
-class CaseFileError(Exception):
-    """Case files have problems; nothing is declared and nothing reaches AWS."""
+class CaseFileError(pulumi.RunError):
+    """Case files have problems; nothing is declared and nothing reaches AWS (a clean exit, no trace)."""
 
 
 def same_case_twice(cases: list[Case]) -> list[Problem]:

@@ -1,0 +1,77 @@
+"""The Pulumi program under Pulumi's own mocks: one SupportCase per file, and broken files stop it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from provider.loader import load_cases
+from provider.program import CaseFileError, declare_cases, same_case_twice
+from provider.support_api import ApiSettings
+from tests.provider.conftest import write_case
+
+
+class Mocks(pulumi.runtime.Mocks):
+    """Records every declared resource; gives each a caseId so outputs resolve."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        outs = {**args.inputs, "caseId": f"case-{args.name}", "displayId": "1", "caseStatus": "opened"}
+        return f"id-{args.name}", outs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+def run_program(root: Path) -> tuple[Mocks, dict[str, Any]]:
+    mocks = Mocks()
+    pulumi.runtime.set_mocks(mocks, preview=False)
+    exported: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        resources = declare_cases(str(root / "cases"), ApiSettings())
+        return pulumi.Output.all(
+            **{name: pulumi.Output.all(r.caseId, r.displayId, r.caseStatus) for name, r in resources.items()}
+        ).apply(exported.update)
+
+    program()
+    return mocks, exported
+
+
+BASE = {"subject": "S3 403 on presigned URLs", "communicationBody": "Since 08:00 UTC presigned GETs fail."}
+
+
+def test_one_resource_per_case_file_named_by_its_path(repo):
+    write_case(repo, "prod/s3", BASE)
+    write_case(repo, "billing", {**BASE, "subject": "Refund", "issueType": "customer-service"})
+    mocks, exported = run_program(repo)
+    assert sorted(r.name for r in mocks.resources) == ["billing", "prod/s3"]
+    s3 = next(r for r in mocks.resources if r.name == "prod/s3")
+    assert s3.inputs["source"] == "cases/prod/s3.yaml"
+    assert s3.inputs["spec"]["subject"] == "S3 403 on presigned URLs"
+    assert s3.inputs["spec"]["language"] == "en"
+    assert exported["prod/s3"] == ["case-prod/s3", "1", "opened"]
+
+
+def test_a_broken_file_stops_the_program_before_any_resource(repo):
+    write_case(repo, "good", BASE)
+    (repo / "cases" / "bad.yaml").write_text("subject: x\ncommunicationBody: y\nseverityCode: apocalyptic\n")
+    with pytest.raises(CaseFileError, match="1 problem"):
+        run_program(repo)
+
+
+def test_two_files_that_would_open_the_same_case_are_refused(repo):
+    write_case(repo, "one", BASE)
+    write_case(repo, "two", BASE)
+    cases, _ = load_cases([repo / "cases"], root=repo)
+    problems = same_case_twice(cases)
+    assert [str(p) for p in problems] == [
+        "cases/two.yaml: same subject and communicationBody as cases/one.yaml; make them differ"
+    ]
