@@ -79,8 +79,9 @@ def main() -> None:
         cases = generate(directory, args.files)
         files = sorted(str(path.relative_to(directory)) for path in cases.rglob("*.yaml"))
         ours = median_seconds([sys.executable, "-m", "provider", "validate", "cases"], directory, args.repeat)
-        theirs = median_seconds([str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), *files],
-                                directory, args.repeat)
+        theirs = median_seconds(
+            [str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), *files], directory, args.repeat
+        )
     print(f"{args.files:,} case files, median of {args.repeat} runs (Python {sys.version.split()[0]})")
     print(f"  python -m provider validate   {ours:6.2f} s")
     print(f"  check-jsonschema --schemafile {theirs:6.2f} s")

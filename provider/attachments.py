@@ -56,6 +56,8 @@ def _problem(written: str, case_file: Path, root: Path) -> str | None:
         return f"{name} is not a regular file"
     size = resolved.stat().st_size
     if size > MAX_ATTACHMENT_BYTES:
-        return (f"{name} is {size:,} bytes, {size - MAX_ATTACHMENT_BYTES:,} over the 5 MB "
-                f"({MAX_ATTACHMENT_BYTES:,} bytes) limit")
+        return (
+            f"{name} is {size:,} bytes, {size - MAX_ATTACHMENT_BYTES:,} over the 5 MB "
+            f"({MAX_ATTACHMENT_BYTES:,} bytes) limit"
+        )
     return None

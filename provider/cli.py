@@ -26,8 +26,13 @@ def _validate_command(subcommands: Subcommands) -> None:
         description="Check every case file under PATH (default: cases/) and report every problem as "
         "path:line:col: message, then a summary. Exit 0 when all are valid, 1 otherwise.",
     )
-    parser.add_argument("paths", nargs="*", default=["cases"], metavar="PATH",
-                        help="case files or directories searched for *.yaml and *.yml (default: cases)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["cases"],
+        metavar="PATH",
+        help="case files or directories searched for *.yaml and *.yml (default: cases)",
+    )
     parser.set_defaults(run=_run_validate)
 
 

@@ -57,8 +57,9 @@ def find_root(start: Path | None = None) -> Path:
     return here
 
 
-def load_cases(paths: Sequence[str | Path] = ("cases",), *, root: Path | None = None) -> tuple[
-        list[Case], list[Problem]]:
+def load_cases(
+    paths: Sequence[str | Path] = ("cases",), *, root: Path | None = None
+) -> tuple[list[Case], list[Problem]]:
     """Load and validate every case file under ``paths``: the valid cases and every problem found.
 
     Directories are searched recursively for ``*.yaml``/``*.yml``; a file named directly is read
@@ -78,8 +79,11 @@ def load_cases(paths: Sequence[str | Path] = ("cases",), *, root: Path | None = 
             case, found = _load_file(file, name, root)
             others = [_display(other) for other in files if other != file]
             if others:
-                found.append(Problem(_display(file), 0, 0,
-                                     f"case name '{name}' is also the name of {', '.join(others)}"))
+                found.append(
+                    Problem(
+                        _display(file), 0, 0, f"case name '{name}' is also the name of {', '.join(others)}"
+                    )
+                )
             problems.extend(found)
             if case and not found:
                 cases.append(case)
@@ -145,7 +149,7 @@ def _load_file(file: Path, name: str, root: Path) -> tuple[Case | None, list[Pro
     except UnicodeDecodeError as error:
         line_start = raw.rfind(b"\n", 0, error.start) + 1
         line = raw.count(b"\n", 0, error.start) + 1
-        col = len(raw[line_start:error.start].decode("utf-8", "replace")) + 1
+        col = len(raw[line_start : error.start].decode("utf-8", "replace")) + 1
         message = f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8"
         return None, [Problem(shown, line, col, message)]
     try:
@@ -155,8 +159,13 @@ def _load_file(file: Path, name: str, root: Path) -> tuple[Case | None, list[Pro
     if document is None:
         return None, [Problem(shown, 1, 1, "the file is empty: a case needs subject and communicationBody")]
     problems = [
-        Problem(shown, d.position.line, d.position.col,
-                f"duplicate key '{d.pointer[-1]}' (first at line {d.first.line})", d.pointer)
+        Problem(
+            shown,
+            d.position.line,
+            d.position.col,
+            f"duplicate key '{d.pointer[-1]}' (first at line {d.first.line})",
+            d.pointer,
+        )
         for d in document.duplicates
     ]
     problems += [_locate(issue, shown, document) for issue in _issues(document.data, source, root)]
@@ -173,4 +182,3 @@ def _locate(issue: Issue, shown: str, document: MarkedDocument) -> Problem:
 def _display(file: Path) -> str:
     cwd = Path.cwd()
     return str(file.relative_to(cwd)) if file.is_relative_to(cwd) else str(file)
-

@@ -68,7 +68,7 @@ def _validator() -> Draft202012Validator:
 
 
 def schema_issues(document: Any) -> list[Issue]:
-    """Every schema violation in ``document``, one issue per mistake, in document order."""
+    """Every schema violation in ``document``, one issue per mistake."""
     by_value: dict[Pointer, list[ValidationError]] = {}
     issues: list[Issue] = []
     for error in _validator().iter_errors(document):
@@ -79,7 +79,7 @@ def schema_issues(document: Any) -> list[Issue]:
     for errors in by_value.values():
         error = best_match(errors)
         issues.append(Issue(tuple(error.absolute_path), _value_message(error)))
-    return issues
+    return list(dict.fromkeys(issues))  # jsonschema repeats a "required" error per missing key
 
 
 def with_defaults(document: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +114,10 @@ def _key_issues(error: ValidationError) -> Iterator[Issue]:
     allowed = list(error.schema.get("properties", {}))
     unknown = [key for key in error.instance if key not in allowed]
     if error.validator == "required":
-        missing = next(key for key in error.validator_value if key not in error.instance)
-        # a misspelt key is one mistake: its unknown-key issue already names the missing one
-        if not any(_closest(str(key), allowed) == missing for key in unknown):
-            yield Issue((*where, missing), f"missing required key '{missing}'{inside}")
+        for missing in (key for key in error.validator_value if key not in error.instance):
+            # a misspelt key is one mistake: its unknown-key issue already names the missing one
+            if not any(_closest(str(key), allowed) == missing for key in unknown):
+                yield Issue((*where, missing), f"missing required key '{missing}'{inside}")
     elif error.validator == "additionalProperties":
         for key in unknown:
             close = _closest(str(key), allowed)
@@ -129,11 +129,12 @@ def _key_issues(error: ValidationError) -> Iterator[Issue]:
 
 
 def _value_message(error: ValidationError) -> str:
-    where, value, limit, node = describe(tuple(error.absolute_path)), error.instance, error.validator_value, \
-        error.schema
+    where = describe(tuple(error.absolute_path))
+    value, limit, node = error.instance, error.validator_value, error.schema
     match error.validator:
         case "type":
-            hint = "; put it in quotes to keep it as text" if limit == "string" and _is_scalar(value) else ""
+            quotable = limit == "string" and value is not None and _is_scalar(value)
+            hint = "; put it in quotes to keep it as text" if quotable else ""
             return f"{where} must be {_TYPE_NAMES.get(limit, limit)}, not {_kind(value)}{hint}"
         case "enum":
             close = _closest(str(value), limit)
@@ -174,7 +175,7 @@ def _is_scalar(value: Any) -> bool:
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "empty (null)"
+        return "empty"
     if isinstance(value, bool):
         return f"a boolean ({json.dumps(value)})"
     if isinstance(value, int | float):

@@ -10,34 +10,47 @@ import pytest
 from provider.loader import Case, Problem, attachment_path, check_spec, find_root, load_cases
 from tests.casefiles.repo import VALID, Repo
 
-DEFAULTS = {"issueType": "technical", "language": "en", "status": "open", "ccEmailAddresses": [],
-            "attachments": [], "communications": []}
+DEFAULTS = {
+    "issueType": "technical",
+    "language": "en",
+    "status": "open",
+    "ccEmailAddresses": [],
+    "attachments": [],
+    "communications": [],
+}
 
 
 def test_case_has_name_source_and_spec_with_defaults(repo: Repo) -> None:
     repo.write("cases/prod/evidence/trace.txt", "trace")
-    repo.write("cases/prod/rds.yaml", VALID + "attachments: [evidence/trace.txt]\n"
-               "communications:\n  - communicationBody: more\n")
+    repo.write(
+        "cases/prod/rds.yaml",
+        VALID + "attachments: [evidence/trace.txt]\ncommunications:\n  - communicationBody: more\n",
+    )
     cases, problems = load_cases(root=repo.root)
     assert problems == []
-    assert cases == [Case(
-        name="prod/rds",
-        source="cases/prod/rds.yaml",
-        spec={
-            **DEFAULTS,
-            "subject": "Elevated 5xx errors on lb-1",
-            "communicationBody": "The target group returns HTTP 502 for about 3 percent of requests.",
-            "attachments": ["evidence/trace.txt"],
-            "communications": [{"communicationBody": "more", "ccEmailAddresses": [], "attachments": []}],
-        },
-    )]
+    assert cases == [
+        Case(
+            name="prod/rds",
+            source="cases/prod/rds.yaml",
+            spec={
+                **DEFAULTS,
+                "subject": "Elevated 5xx errors on lb-1",
+                "communicationBody": "The target group returns HTTP 502 for about 3 percent of requests.",
+                "attachments": ["evidence/trace.txt"],
+                "communications": [{"communicationBody": "more", "ccEmailAddresses": [], "attachments": []}],
+            },
+        )
+    ]
 
 
 def test_written_values_win_over_defaults(repo: Repo) -> None:
     repo.write("cases/a.yaml", VALID + "issueType: customer-service\nlanguage: ja\nstatus: resolved\n")
     cases, _ = load_cases(root=repo.root)
     assert {key: cases[0].spec[key] for key in ("issueType", "language", "status")} == {
-        "issueType": "customer-service", "language": "ja", "status": "resolved"}
+        "issueType": "customer-service",
+        "language": "ja",
+        "status": "resolved",
+    }
 
 
 def test_cases_and_specs_are_frozen_and_independent(repo: Repo) -> None:
@@ -53,8 +66,11 @@ def test_cases_and_specs_are_frozen_and_independent(repo: Repo) -> None:
 @pytest.mark.parametrize(
     ("files", "arguments", "names"),
     [
-        (["cases/a.yaml", "cases/prod/rds.yml", "cases/prod/eu/s3.yaml"], ["cases"],
-         ["a", "prod/eu/s3", "prod/rds"]),
+        (
+            ["cases/a.yaml", "cases/prod/rds.yml", "cases/prod/eu/s3.yaml"],
+            ["cases"],
+            ["a", "prod/eu/s3", "prod/rds"],
+        ),
         (["cases/prod/rds.yaml"], ["cases/prod"], ["prod/rds"]),
         (["cases/prod/rds.yaml"], ["cases/prod/rds.yaml"], ["prod/rds"]),
         (["team/cases/x.yaml"], ["team"], ["x"]),
@@ -103,12 +119,14 @@ def test_problem_paths_are_relative_to_the_cwd(repo: Repo, monkeypatch: pytest.M
     monkeypatch.chdir(repo.root / "cases")
     _, problems = load_cases(["."], root=repo.root)
     assert problems == [
-        Problem("a.yaml", 1, 1, "missing required key 'communicationBody'", ("communicationBody",))]
+        Problem("a.yaml", 1, 1, "missing required key 'communicationBody'", ("communicationBody",))
+    ]
 
 
 def test_problems_carry_a_pointer(repo: Repo) -> None:
-    repo.write("cases/a.yaml",
-               VALID + "communications:\n  - communicationBody: a\n    ccEmailAddresses: [bad]\n")
+    repo.write(
+        "cases/a.yaml", VALID + "communications:\n  - communicationBody: a\n    ccEmailAddresses: [bad]\n"
+    )
     _, problems = load_cases(root=repo.root)
     assert [problem.pointer for problem in problems] == [("communications", 0, "ccEmailAddresses", 0)]
 
@@ -119,9 +137,12 @@ def test_problem_text() -> None:
 
 
 def test_yaml_anchors_aliases_and_merge_keys_work(repo: Repo) -> None:
-    repo.write("cases/a.yaml", VALID + "ccEmailAddresses: &cc [ops@example.com]\ncommunications:\n"
-               "  - &first\n    communicationBody: c\n    ccEmailAddresses: *cc\n"
-               "  - <<: *first\n    communicationBody: d\n")
+    repo.write(
+        "cases/a.yaml",
+        VALID + "ccEmailAddresses: &cc [ops@example.com]\ncommunications:\n"
+        "  - &first\n    communicationBody: c\n    ccEmailAddresses: *cc\n"
+        "  - <<: *first\n    communicationBody: d\n",
+    )
     cases, problems = load_cases(root=repo.root)
     assert problems == []
     assert cases[0].spec["communications"] == [
@@ -139,16 +160,34 @@ class TestCheckSpec:
         assert check_spec(spec, source="cases/prod/rds.yaml", root=repo.root) == []
 
     def test_problems_have_pointers_and_no_position(self, repo: Repo) -> None:
-        spec = {"subject": "s", "communicationBody": "b" * 8001, "severityCode": "meh",
-                "communications": [{"communicationBody": "c", "attachments": ["gone.txt"]}]}
+        spec = {
+            "subject": "s",
+            "communicationBody": "b" * 8001,
+            "severityCode": "meh",
+            "communications": [{"communicationBody": "c", "attachments": ["gone.txt"]}],
+        }
         assert check_spec(spec, source="cases/rds.yaml", root=repo.root) == [
-            Problem("cases/rds.yaml", 0, 0, "communicationBody is 8,001 characters, 1 over the 8,000 limit",
-                    ("communicationBody",)),
-            Problem("cases/rds.yaml", 0, 0,
-                    "severityCode 'meh' is not one of 'low', 'normal', 'high', 'urgent' or 'critical'",
-                    ("severityCode",)),
-            Problem("cases/rds.yaml", 0, 0, "attachment 'gone.txt' does not exist",
-                    ("communications", 0, "attachments", 0)),
+            Problem(
+                "cases/rds.yaml",
+                0,
+                0,
+                "communicationBody is 8,001 characters, 1 over the 8,000 limit",
+                ("communicationBody",),
+            ),
+            Problem(
+                "cases/rds.yaml",
+                0,
+                0,
+                "severityCode 'meh' is not one of 'low', 'normal', 'high', 'urgent' or 'critical'",
+                ("severityCode",),
+            ),
+            Problem(
+                "cases/rds.yaml",
+                0,
+                0,
+                "attachment 'gone.txt' does not exist",
+                ("communications", 0, "attachments", 0),
+            ),
         ]
 
 

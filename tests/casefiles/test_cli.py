@@ -21,8 +21,9 @@ def test_clean_run_exits_0(repo: Repo, capsys: pytest.CaptureFixture[str]) -> No
     assert capsys.readouterr().out == "2 case files OK\n"
 
 
-def test_problems_exit_1_with_one_line_each_and_a_summary(repo: Repo, capsys: pytest.CaptureFixture[str]
-                                                          ) -> None:
+def test_problems_exit_1_with_one_line_each_and_a_summary(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.write("cases/a.yaml", "subject: 1\ncommunicationBody: b\nsubject: 2\n")
     repo.write("cases/b.yaml", "subject: [\n")
     repo.write("cases/c.yaml")
@@ -68,7 +69,15 @@ def test_help_names_each_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_module_entry_point(repo: Repo) -> None:
     repo.write("cases/a.yaml", "subject: a\n")
-    result = subprocess.run([sys.executable, "-m", "provider", "validate"], cwd=repo.root,
-                            capture_output=True, text=True, check=False, env={"PYTHONPATH": str(PROJECT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "provider", "validate"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(PROJECT)},
+    )
     assert (result.returncode, result.stdout) == (
-        1, "cases/a.yaml:1:1: missing required key 'communicationBody'\n1 problem in 1 of 1 case file\n")
+        1,
+        "cases/a.yaml:1:1: missing required key 'communicationBody'\n1 problem in 1 of 1 case file\n",
+    )

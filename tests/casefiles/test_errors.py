@@ -20,8 +20,10 @@ TOP_LEVEL_KEYS = (
     [
         pytest.param(
             "subject: [unclosed\ncommunicationBody: x\n",
-            [f"{F}:2:18: invalid YAML: did not find expected ',' or ']'"
-             " (while parsing a flow sequence at line 1)"],
+            [
+                f"{F}:2:18: invalid YAML: did not find expected ',' or ']'"
+                " (while parsing a flow sequence at line 1)"
+            ],
             id="yaml-syntax",
         ),
         pytest.param(
@@ -36,14 +38,18 @@ TOP_LEVEL_KEYS = (
         ),
         pytest.param(
             VALID + "---\n" + VALID,
-            [f"{F}:3:1: invalid YAML: but found another document (expected a single document in the stream"
-             " at line 1)"],
+            [
+                f"{F}:3:1: invalid YAML: but found another document (expected a single document in the stream"
+                " at line 1)"
+            ],
             id="two-documents",
         ),
         pytest.param(
             "subject: a\nk: !!python/object:os.system x\n",
-            [f"{F}:2:4: invalid YAML: could not determine a constructor for the tag "
-             "'tag:yaml.org,2002:python/object:os.system'"],
+            [
+                f"{F}:2:4: invalid YAML: could not determine a constructor for the tag "
+                "'tag:yaml.org,2002:python/object:os.system'"
+            ],
             id="unsafe-tag",
         ),
         pytest.param(
@@ -74,14 +80,24 @@ TOP_LEVEL_KEYS = (
         ),
         pytest.param(
             VALID + "communications:\n  - communicationBody: a\n    cc: [x@example.com]\n",
-            [f"{F}:5:5: unknown key 'cc' in communications[0] (expected one of 'communicationBody', "
-             "'ccEmailAddresses' or 'attachments')"],
+            [
+                f"{F}:5:5: unknown key 'cc' in communications[0] (expected one of 'communicationBody', "
+                "'ccEmailAddresses' or 'attachments')"
+            ],
             id="unknown-nested-key",
         ),
         pytest.param(
             "communicationBody: b\n",
             [f"{F}:1:1: missing required key 'subject'"],
             id="missing-required",
+        ),
+        pytest.param(
+            "# nothing but\nccEmailAddresses: []\n",
+            [
+                f"{F}:2:1: missing required key 'subject'",
+                f"{F}:2:1: missing required key 'communicationBody'",
+            ],
+            id="missing-required-both",
         ),
         pytest.param(
             VALID + "communications:\n  - ccEmailAddresses: [x@example.com]\n",
@@ -95,7 +111,7 @@ TOP_LEVEL_KEYS = (
         ),
         pytest.param(
             "subject:\ncommunicationBody: b\n",
-            [f"{F}:1:9: subject must be a string, not empty (null); put it in quotes to keep it as text"],
+            [f"{F}:1:9: subject must be a string, not empty"],
             id="wrong-type-null",
         ),
         pytest.param(
@@ -110,8 +126,10 @@ TOP_LEVEL_KEYS = (
         ),
         pytest.param(
             VALID + "severityCode: hgih\n",
-            [f"{F}:3:15: severityCode 'hgih' is not one of 'low', 'normal', 'high', 'urgent' or 'critical'"
-             " (did you mean 'high'?)"],
+            [
+                f"{F}:3:15: severityCode 'hgih' is not one of 'low', 'normal', 'high', 'urgent' or 'critical'"
+                " (did you mean 'high'?)"
+            ],
             id="enum-suggestion",
         ),
         pytest.param(
@@ -147,10 +165,12 @@ TOP_LEVEL_KEYS = (
         pytest.param(
             VALID + "ccEmailAddresses:\n  - ops@example.com\n  - no-at-sign.example.com\n"
             "  - two words@example.com\n  - ops@localhost\n  - a@b@example.com\n",
-            [f"{F}:5:5: ccEmailAddresses[1] 'no-at-sign.example.com' is not a valid email address",
-             f"{F}:6:5: ccEmailAddresses[2] 'two words@example.com' is not a valid email address",
-             f"{F}:7:5: ccEmailAddresses[3] 'ops@localhost' is not a valid email address",
-             f"{F}:8:5: ccEmailAddresses[4] 'a@b@example.com' is not a valid email address"],
+            [
+                f"{F}:5:5: ccEmailAddresses[1] 'no-at-sign.example.com' is not a valid email address",
+                f"{F}:6:5: ccEmailAddresses[2] 'two words@example.com' is not a valid email address",
+                f"{F}:7:5: ccEmailAddresses[3] 'ops@localhost' is not a valid email address",
+                f"{F}:8:5: ccEmailAddresses[4] 'a@b@example.com' is not a valid email address",
+            ],
             id="bad-email",
         ),
         pytest.param(
@@ -177,6 +197,16 @@ TOP_LEVEL_KEYS = (
             VALID + "displayId: '12a'\n",
             [f"{F}:3:12: displayId '12a' does not look like '170123456701234'"],
             id="display-id-pattern",
+        ),
+        pytest.param(
+            "subject: 2024-11-24\ncommunicationBody: yes\n",
+            [
+                f"{F}:1:10: subject must be a string, not a date (2024-11-24); put it in quotes to keep it"
+                " as text",
+                f"{F}:2:20: communicationBody must be a string, not a boolean (true);"
+                " put it in quotes to keep it as text",
+            ],
+            id="yaml-implicit-types",
         ),
         pytest.param(
             "- subject: a\n",
@@ -236,7 +266,8 @@ class TestAttachments:
 
     def test_missing(self, repo: Repo) -> None:
         assert repo.check(VALID + "attachments:\n  - logs/x.txt\n") == [
-            f"{F}:4:5: attachment 'logs/x.txt' does not exist"]
+            f"{F}:4:5: attachment 'logs/x.txt' does not exist"
+        ]
 
     def test_missing_in_a_follow_up(self, repo: Repo) -> None:
         content = VALID + "communications:\n  - communicationBody: more\n    attachments: [a.txt, b.txt]\n"
@@ -246,26 +277,30 @@ class TestAttachments:
     def test_directory(self, repo: Repo) -> None:
         (repo.root / "cases" / "logs").mkdir()
         assert repo.check(VALID + "attachments: [logs]\n") == [
-            f"{F}:3:15: attachment 'logs' is a directory, not a file"]
+            f"{F}:3:15: attachment 'logs' is a directory, not a file"
+        ]
 
     def test_over_5_mb(self, repo: Repo) -> None:
         repo.write("cases/big.bin", b"\0" * (5 * 1024 * 1024 + 1))
         repo.write("cases/limit.bin", b"\0" * (5 * 1024 * 1024))
         assert repo.check(VALID + "attachments:\n  - limit.bin\n  - big.bin\n") == [
-            f"{F}:5:5: attachment 'big.bin' is 5,242,881 bytes, 1 over the 5 MB (5,242,880 bytes) limit"]
+            f"{F}:5:5: attachment 'big.bin' is 5,242,881 bytes, 1 over the 5 MB (5,242,880 bytes) limit"
+        ]
 
     def test_outside_the_repository(self, repo: Repo) -> None:
         outside = repo.root.parent / "secret.txt"
         outside.write_text("secret")
         assert repo.check(VALID + "attachments: [../../secret.txt]\n") == [
-            f"{F}:3:15: attachment '../../secret.txt' resolves outside the repository (to {outside})"]
+            f"{F}:3:15: attachment '../../secret.txt' resolves outside the repository (to {outside})"
+        ]
 
     def test_symlink_pointing_outside_the_repository(self, repo: Repo) -> None:
         outside = repo.root.parent / "secret.txt"
         outside.write_text("secret")
         os.symlink(outside, repo.root / "cases" / "innocent.txt")
         assert repo.check(VALID + "attachments: [innocent.txt]\n") == [
-            f"{F}:3:15: attachment 'innocent.txt' resolves outside the repository (to {outside})"]
+            f"{F}:3:15: attachment 'innocent.txt' resolves outside the repository (to {outside})"
+        ]
 
     def test_symlink_inside_the_repository_is_fine(self, repo: Repo) -> None:
         target = repo.write("shared/trace.txt", "trace")
@@ -274,19 +309,22 @@ class TestAttachments:
 
     def test_absolute_path(self, repo: Repo) -> None:
         assert repo.check(VALID + "attachments: [/etc/hosts]\n") == [
-            f"{F}:3:15: attachment '/etc/hosts' must be a path relative to the case file"]
+            f"{F}:3:15: attachment '/etc/hosts' must be a path relative to the case file"
+        ]
 
     def test_relative_to_the_case_file_in_a_subfolder(self, repo: Repo) -> None:
         repo.write("cases/prod/evidence/trace.txt", "trace")
         assert repo.check(VALID + "attachments: [evidence/trace.txt]\n", "cases/prod/rds.yaml") == []
         assert repo.check(VALID + "attachments: [prod/evidence/trace.txt]\n", "cases/prod/rds.yaml") == [
-            "cases/prod/rds.yaml:3:15: attachment 'prod/evidence/trace.txt' does not exist"]
+            "cases/prod/rds.yaml:3:15: attachment 'prod/evidence/trace.txt' does not exist"
+        ]
 
     def test_more_than_three(self, repo: Repo) -> None:
         for name in "abcd":
             repo.write(f"cases/{name}.txt", name)
         assert repo.check(VALID + "attachments: [a.txt, b.txt, c.txt, d.txt]\n") == [
-            f"{F}:3:14: attachments has 4 entries, 1 over the limit of 3"]
+            f"{F}:3:14: attachments has 4 entries, 1 over the limit of 3"
+        ]
 
 
 def test_two_files_with_the_same_case_name(repo: Repo) -> None:

@@ -37,8 +37,9 @@ def test_check_jsonschema_accepts_the_examples() -> None:
     files = sorted(str(file) for file in (PROJECT / "cases").glob("*.yaml"))
     tool = Path(sys.executable).parent / "check-jsonschema"
     schema = PROJECT / "schemas" / "case.schema.json"
-    result = subprocess.run([str(tool), "--schemafile", str(schema), *files],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(tool), "--schemafile", str(schema), *files], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -54,6 +55,18 @@ def test_schema_is_a_documented_draft_2020_12_schema() -> None:
 
 def test_schema_keys_follow_the_create_case_api() -> None:
     assert set(SCHEMA["properties"]) == {
-        "subject", "communicationBody", "serviceCode", "categoryCode", "severityCode", "issueType",
-        "language", "ccEmailAddresses", "attachments", "communications", "status", "caseId", "displayId"}
+        "subject",
+        "communicationBody",
+        "serviceCode",
+        "categoryCode",
+        "severityCode",
+        "issueType",
+        "language",
+        "ccEmailAddresses",
+        "attachments",
+        "communications",
+        "status",
+        "caseId",
+        "displayId",
+    }
     assert SCHEMA["required"] == ["subject", "communicationBody"]

@@ -13,8 +13,9 @@ from provider.schema import with_defaults
 from tests.casefiles.repo import Repo
 
 # the repo fixture is shared by the examples of a test: each example overwrites the one case file
-FIXTURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None,
-                   max_examples=60)
+FIXTURE = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None, max_examples=60
+)
 
 text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200)
 emails = st.from_regex(r"\A[a-z0-9._-]{1,12}@[a-z0-9-]{1,12}\.[a-z]{2,6}\Z")
@@ -49,7 +50,8 @@ def test_valid_documents_load_with_defaults(repo: Repo, document: dict[str, Any]
     assert problems == []
     assert cases[0].spec == with_defaults(document)
     assert cases[0].spec["communications"] == [
-        {"ccEmailAddresses": [], "attachments": [], **item} for item in document.get("communications", [])]
+        {"ccEmailAddresses": [], "attachments": [], **item} for item in document.get("communications", [])
+    ]
 
 
 @FIXTURE
@@ -58,16 +60,26 @@ def test_body_overflow_is_measured_exactly(repo: Repo, length: int) -> None:
     _, problems = _load(repo, f"subject: s\ncommunicationBody: {'x' * length}\n")
     assert problems == [
         f"cases/case.yaml:2:20: communicationBody is {length:,} characters,"
-        f" {length - 8000:,} over the 8,000 limit"]
+        f" {length - 8000:,} over the 8,000 limit"
+    ]
 
 
 @FIXTURE
-@given(keys=st.permutations(["subject", "communicationBody", "severityCode", "status", "language"]),
-       repeated=st.integers(0, 4), padding=st.lists(st.sampled_from(["", "# note"]), min_size=5, max_size=5))
-def test_duplicate_keys_are_found_wherever_they_are(repo: Repo, keys: list[str], repeated: int,
-                                                    padding: list[str]) -> None:
-    values = {"subject": "s", "communicationBody": "b", "severityCode": "low", "status": "open",
-              "language": "en"}
+@given(
+    keys=st.permutations(["subject", "communicationBody", "severityCode", "status", "language"]),
+    repeated=st.integers(0, 4),
+    padding=st.lists(st.sampled_from(["", "# note"]), min_size=5, max_size=5),
+)
+def test_duplicate_keys_are_found_wherever_they_are(
+    repo: Repo, keys: list[str], repeated: int, padding: list[str]
+) -> None:
+    values = {
+        "subject": "s",
+        "communicationBody": "b",
+        "severityCode": "low",
+        "status": "open",
+        "language": "en",
+    }
     lines: list[str] = []
     first = 0
     for key, pad in zip(keys, padding, strict=True):
@@ -77,14 +89,19 @@ def test_duplicate_keys_are_found_wherever_they_are(repo: Repo, keys: list[str],
     lines.append(f"{keys[repeated]}: {values[keys[repeated]]}")
     _, problems = _load(repo, "\n".join(lines) + "\n")
     assert problems == [
-        f"cases/case.yaml:{len(lines)}:1: duplicate key '{keys[repeated]}' (first at line {first})"]
+        f"cases/case.yaml:{len(lines)}:1: duplicate key '{keys[repeated]}' (first at line {first})"
+    ]
 
 
 @FIXTURE
-@given(keys=st.permutations(["subject", "communicationBody", "severityCode", "serviceCode"]),
-       wrong=st.integers(0, 3), indent=st.integers(0, 6))
-def test_a_wrong_value_is_located_on_its_own_line(repo: Repo, keys: list[str], wrong: int,
-                                                  indent: int) -> None:
+@given(
+    keys=st.permutations(["subject", "communicationBody", "severityCode", "serviceCode"]),
+    wrong=st.integers(0, 3),
+    indent=st.integers(0, 6),
+)
+def test_a_wrong_value_is_located_on_its_own_line(
+    repo: Repo, keys: list[str], wrong: int, indent: int
+) -> None:
     values = {"subject": "s", "communicationBody": "b", "severityCode": "low", "serviceCode": "ec2"}
     lines = []
     for key in keys:
