@@ -6,14 +6,13 @@ positions; both are recovered here from the composed node tree, in the same pars
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
 Pointer = tuple[str | int, ...]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -70,21 +69,21 @@ class YamlError(Exception):
 
 def parse(text: str) -> MarkedDocument | None:
     """Parse one YAML document with the safe loader; ``None`` when the text holds no document."""
-    loader = _Loader(text)
+    loader = yaml.CSafeLoader(text)  # libyaml: the pure-Python loader is several times slower
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         document = MarkedDocument(data=None)
-        _walk(node, (), document, loader, set())
-        data = loader.construct_document(node)
+        _walk(node, (), document, loader, set())  # before construction, which rewrites merge keys
+        document = replace(document, data=loader.construct_document(node))
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error) from None
     except yaml.reader.ReaderError as error:
-        raise YamlError(f"invalid YAML: {error.reason}", _position_of_index(text, error.position)) from None
+        raise YamlError(f"invalid YAML: {error.reason}", _position_of_byte(text, error.position)) from None
     finally:
         loader.dispose()
-    return MarkedDocument(data, document.keys, document.values, document.duplicates)
+    return document
 
 
 def _walk(node: yaml.Node, pointer: Pointer, document: MarkedDocument, loader: Any, active: set[int]) -> None:
@@ -119,6 +118,7 @@ def _syntax_error(error: yaml.MarkedYAMLError) -> YamlError:
     return YamlError(message, Position.of(mark) if mark else Position(1, 1))
 
 
-def _position_of_index(text: str, index: int) -> Position:
-    line_start = text.rfind("\n", 0, index) + 1
-    return Position(text.count("\n", 0, index) + 1, index - line_start + 1)
+def _position_of_byte(text: str, offset: int) -> Position:
+    """The position of a libyaml reader error, which counts bytes of the UTF-8 text."""
+    before = text.encode("utf-8")[:offset].decode("utf-8", "replace")
+    return Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)

@@ -37,6 +37,16 @@ TOP_LEVEL_KEYS = (
             id="yaml-control-character",
         ),
         pytest.param(
+            "subject: 日本語の件名\ncommunicationBody: é \x07\n",
+            [f"{F}:2:22: invalid YAML: control characters are not allowed"],
+            id="yaml-control-character-after-non-ascii",
+        ),
+        pytest.param(
+            "subject: 日本語の件名\ncommunicationBody: é\nseverityCode: 日本\n",
+            [f"{F}:3:15: severityCode '日本' is not one of 'low', 'normal', 'high', 'urgent' or 'critical'"],
+            id="position-after-non-ascii",
+        ),
+        pytest.param(
             VALID + "---\n" + VALID,
             [
                 f"{F}:3:1: invalid YAML: but found another document (expected a single document in the stream"
