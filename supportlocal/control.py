@@ -23,6 +23,7 @@ PREFIX = "/_supportlocal/"
 BODY_SHAPE = MODEL.shape_for("CommunicationBody")
 
 Payload = dict[str, Any]
+OK: Payload = {"ok": True}
 
 
 class Control:
@@ -34,21 +35,17 @@ class Control:
         self.faults = faults
         self.routes: dict[tuple[str, str], Callable[[Payload], Payload]] = {
             ("POST", "reply"): self.reply,
-            ("POST", "set-status"): lambda p: self._done(
-                service.set_status(_text(p, "caseId"), _text(p, "status"))
-            ),
-            ("POST", "set-severity"): lambda p: self._done(
-                service.set_severity(_text(p, "caseId"), _text(p, "severityCode"))
-            ),
+            ("POST", "set-status"): self.set_status,
+            ("POST", "set-severity"): self.set_severity,
             ("POST", "set-plan"): self.set_plan,
             ("POST", "set-case-limit"): self.set_case_limit,
             ("POST", "advance-clock"): self.advance_clock,
-            ("GET", "clock"): lambda p: {"now": iso(service.clock.now())},
+            ("GET", "clock"): self.clock,
             ("POST", "set-faults"): self.set_faults,
-            ("POST", "clear-faults"): lambda p: self._done(self.faults.set(FaultPlan())),
-            ("GET", "faults"): lambda p: self.faults.plan.as_dict(),
-            ("GET", "calls"): lambda p: {"calls": self._read(self.store.calls)},
-            ("POST", "reset-calls"): lambda p: self._done(self._read(self.store.clear_calls)),
+            ("POST", "clear-faults"): self.clear_faults,
+            ("GET", "faults"): self.fault_plan,
+            ("GET", "calls"): self.calls,
+            ("POST", "reset-calls"): self.reset_calls,
         }
 
     def handle(self, method: str, path: str, payload: Payload) -> tuple[int, Payload]:
@@ -64,14 +61,6 @@ class Control:
         except (ValueError, TypeError) as error:
             return 400, {"error": "ValidationException", "message": str(error)}
 
-    @staticmethod
-    def _done(_: object = None) -> Payload:
-        return {"ok": True}
-
-    def _read(self, action: Callable[[], Any]) -> Any:
-        with self.store.transaction():
-            return action()
-
     def reply(self, payload: Payload) -> Payload:
         """Add a communication from AWS to a case, with optional base64 attachments."""
         body = _text(payload, "body")
@@ -86,7 +75,17 @@ class Control:
             except binascii.Error:
                 raise validation_error("attachment data must be base64") from None
         self.service.reply(_text(payload, "caseId"), body, payload.get("submittedBy"), attachments)
-        return self._done()
+        return OK
+
+    def set_status(self, payload: Payload) -> Payload:
+        """Set a case's status."""
+        self.service.set_status(_text(payload, "caseId"), _text(payload, "status"))
+        return OK
+
+    def set_severity(self, payload: Payload) -> Payload:
+        """Set a case's severity code."""
+        self.service.set_severity(_text(payload, "caseId"), _text(payload, "severityCode"))
+        return OK
 
     def set_plan(self, payload: Payload) -> Payload:
         """Set an account's support plan."""
@@ -95,7 +94,7 @@ class Control:
             raise validation_error(f"plan must be one of {', '.join(PLANS)}")
         with self.store.transaction():
             self.store.update_account(_text(payload, "accountId"), plan=plan)
-        return self._done()
+        return OK
 
     def set_case_limit(self, payload: Payload) -> Payload:
         """Set an account's open-case limit (null: no limit)."""
@@ -104,7 +103,7 @@ class Control:
             raise validation_error("limit must be a non-negative integer or null")
         with self.store.transaction():
             self.store.update_account(_text(payload, "accountId"), case_limit=limit)
-        return self._done()
+        return OK
 
     def advance_clock(self, payload: Payload) -> Payload:
         """Move the service clock forward by ``seconds``."""
@@ -112,6 +111,10 @@ class Control:
         if not isinstance(seconds, int | float):
             raise validation_error("seconds must be a number")
         return {"now": iso(self.service.clock.advance(float(seconds)))}
+
+    def clock(self, payload: Payload) -> Payload:
+        """The service time."""
+        return {"now": iso(self.service.clock.now())}
 
     def set_faults(self, payload: Payload) -> Payload:
         """Replace the fault plan."""
@@ -125,6 +128,26 @@ class Control:
             )
         )
         return self.faults.plan.as_dict()
+
+    def clear_faults(self, payload: Payload) -> Payload:
+        """Remove every fault."""
+        self.faults.set(FaultPlan())
+        return OK
+
+    def fault_plan(self, payload: Payload) -> Payload:
+        """The fault plan in force."""
+        return self.faults.plan.as_dict()
+
+    def calls(self, payload: Payload) -> Payload:
+        """The call log."""
+        with self.store.transaction():
+            return {"calls": self.store.calls()}
+
+    def reset_calls(self, payload: Payload) -> Payload:
+        """Empty the call log."""
+        with self.store.transaction():
+            self.store.clear_calls()
+        return OK
 
 
 def _text(payload: Payload, key: str) -> str:

@@ -162,7 +162,7 @@ class SupportService:
     # communications
 
     def add_communication_to_case(self, account: str, params: Params) -> Result:
-        """AddCommunicationToCase: a customer message; a resolved case becomes ``reopened``."""
+        """AddCommunicationToCase: a customer message; its CCs join the case's; resolved becomes reopened."""
         now = self.clock.now()
         case = self._case(account, params.get("caseId"))
         attachment_ids = self._usable_set(account, params.get("attachmentSetId"), now)
@@ -171,6 +171,10 @@ class SupportService:
         )
         if case["status"] == "resolved":
             self.store.update_case(case["case_id"], "status", "reopened")
+        cc = case["cc_email_addresses"]
+        added = [address for address in params.get("ccEmailAddresses", []) if address not in cc]
+        if added:
+            self.store.set_cc_email_addresses(case["case_id"], cc + added)
         return {"result": True}
 
     def describe_communications(self, account: str, params: Params) -> Result:

@@ -56,7 +56,7 @@ class Store:
             data_dir / "supportlocal.sqlite3", check_same_thread=False, isolation_level=None
         )
         self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
@@ -70,9 +70,6 @@ class Store:
     def transaction(self) -> Iterator[Store]:
         """One atomic unit of work: committed on success, rolled back on any exception."""
         with self._lock:
-            if self._db.in_transaction:  # nested: join the outer transaction
-                yield self
-                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self
@@ -171,6 +168,12 @@ class Store:
         if column not in ("status", "severity_code"):
             raise ValueError(column)
         self._db.execute(f"UPDATE cases SET {column} = ? WHERE case_id = ?", (value, case_id))
+
+    def set_cc_email_addresses(self, case_id: str, addresses: list[str]) -> None:
+        """Replace a case's CC addresses."""
+        self._db.execute(
+            "UPDATE cases SET cc_email_addresses = ? WHERE case_id = ?", (json.dumps(addresses), case_id)
+        )
 
     # communications
 

@@ -235,3 +235,12 @@ def test_an_aws_reply_shows_amazon_web_services(server, client, new_case):
         ("Amazon Web Services", "Please send the request ids."),
     ]
     assert only_case(client, case_id)["status"] == "opened"
+
+
+def test_cc_addresses_of_a_communication_join_the_case(client, new_case):
+    case_id = new_case(ccEmailAddresses=["ops@example.com"])
+    client.add_communication_to_case(
+        caseId=case_id, communicationBody="cc", ccEmailAddresses=["ops@example.com", "dba@example.com"]
+    )
+    case = client.describe_cases(caseIdList=[case_id])["cases"][0]
+    assert case["ccEmailAddresses"] == ["ops@example.com", "dba@example.com"]
