@@ -115,11 +115,12 @@ def _case_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, Path]]:
 
 
 def _walk(directory: Path) -> list[Path]:
-    files = []
-    for folder, subfolders, names in os.walk(directory):
-        subfolders.sort()
-        files += [Path(folder, name) for name in sorted(names) if name.endswith(CASE_SUFFIXES)]
-    return sorted(files)
+    return sorted(
+        Path(folder, name)
+        for folder, _, names in os.walk(directory)
+        for name in names
+        if name.endswith(CASE_SUFFIXES)
+    )
 
 
 def _case_name(file: Path, base: Path, root: Path) -> str:
