@@ -27,6 +27,7 @@ class SupportServer(ThreadingHTTPServer):
     """A threaded HTTP server on 127.0.0.1 around one service, its store and its faults."""
 
     daemon_threads = True
+    request_queue_size = 128
 
     def __init__(self, port: int, data_dir: Path) -> None:
         self.store = Store(data_dir)

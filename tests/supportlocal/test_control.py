@@ -75,6 +75,7 @@ def test_the_call_log(server, client, account, new_case):
     server.control.reset_calls()
     case_id = new_case()
     client.describe_communications(caseId=case_id)
+    server.control.reply(case_id, "control calls are not Support API calls")
     with pytest.raises(ClientError):
         client.resolve_case(caseId="case-404")
     calls = server.control.calls()
