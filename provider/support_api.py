@@ -66,7 +66,7 @@ def support_client(settings: ApiSettings) -> Any:
             aws_session_token=creds["SessionToken"],
         )
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
         user_agent_extra="support-cases-as-code",
     )
     return session.client("support", region_name=region, config=config)

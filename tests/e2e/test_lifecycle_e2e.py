@@ -1,0 +1,196 @@
+"""The whole case lifecycle through the real `pulumi` CLI, on a throwaway copy of the project and stack.
+
+supportlocal's call log asserts every Support API call each step makes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+
+from supportlocal.launcher import Endpoint, running_server
+from tests.helpers.pulumi_cli import ROOT, PulumiCommandError, PulumiProject, copy_project
+
+ACCESS_KEY = "AKIA222222222222"
+SCHEMA = "# yaml-language-server: $schema=../schemas/case.schema.json\n"
+
+RDS = {
+    "subject": "RDS Multi-AZ failover took 20 minutes",
+    "communicationBody": "db-prod failed over at 03:10 UTC; writes were unavailable for 20 minutes.",
+    "serviceCode": "amazon-relational-database-service-postgresql",
+    "categoryCode": "performance",
+    "severityCode": "normal",
+}
+LAMBDA = {
+    "subject": "Lambda cold starts doubled after runtime update",
+    "communicationBody": "p99 init duration went from 400 ms to 900 ms on python3.11 functions.",
+    "serviceCode": "aws-lambda",
+    "categoryCode": "other",
+    "severityCode": "low",
+    "attachments": ["logs/init-1.log", "logs/init-2.log", "logs/init-3.log", "logs/init-4.log"],
+}
+BILLING = {
+    "subject": "Refund for duplicate Savings Plan purchase",
+    "communicationBody": "We bought the same Compute Savings Plan twice on 2026-11-02.",
+    "issueType": "customer-service",
+    "serviceCode": "billing",
+    "categoryCode": "other",
+}
+
+
+def calls(endpoint: Endpoint) -> Counter[str]:
+    """Support API calls since the last reset, by operation."""
+    return Counter(call["operation"] for call in endpoint.control.calls())
+
+
+def write(project: Path, name: str, document: dict[str, Any]) -> None:
+    path = project / "cases" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SCHEMA + yaml.safe_dump(document, sort_keys=False))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[PulumiProject, Endpoint]]:
+    """A copy of the project (program, provider, schemas) with its own cases, stack and supportlocal."""
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, stage / name)
+    for name in ("provider", "schemas"):
+        shutil.copytree(ROOT / name, stage / name, ignore=shutil.ignore_patterns("__pycache__"))
+    workdir = copy_project(stage, tmp_path / "project")
+    (workdir / "cases" / "logs").mkdir(parents=True)
+    for index in range(1, 5):
+        (workdir / "cases" / "logs" / f"init-{index}.log").write_text(f"INIT_REPORT {index}\n" * 50)
+    with running_server(tmp_path / "supportlocal") as endpoint:
+        env = {
+            "AWS_ENDPOINT_URL_SUPPORT": endpoint.url,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": "e2e-secret",
+        }
+        project = PulumiProject(workdir, stack="e2e", env_overrides=env)
+        project.env.pop("AWS_PROFILE", None)  # only the test credentials above
+        project.init()
+        yield project, endpoint
+
+
+def support_client(endpoint: Endpoint) -> Any:
+    return boto3.client(
+        "support",
+        region_name="us-east-1",
+        endpoint_url=endpoint.url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key="e2e-secret",
+    )
+
+
+def test_case_lifecycle_through_the_real_engine(world):
+    project, support = world
+    work = project.workdir
+    aws = support_client(support)
+    write(work, "prod/rds", RDS)
+    write(work, "lambda", LAMBDA)
+    write(work, "billing", BILLING)
+
+    # 1. up opens exactly three cases; the fourth attachment goes out in a follow-up message.
+    project.up()
+    # Per case: one DescribeCases looking for an interrupted earlier attempt, one to record the case.
+    assert calls(support) == Counter(
+        {"DescribeCases": 6, "AddAttachmentsToSet": 2, "CreateCase": 3, "AddCommunicationToCase": 1}
+    )
+    cases = project.outputs()["cases"]
+    assert sorted(cases) == ["billing", "lambda", "prod/rds"]
+    assert {case["status"] for case in cases.values()} == {"opened"}
+    rds_id = cases["prod/rds"]["caseId"]
+
+    # 2. Nothing changed: preview shows no changes and calls nothing.
+    support.control.reset_calls()
+    project.preview("--expect-no-changes")
+
+    # 3. Append a message: the preview shows its exact text, still without calling AWS.
+    rds = {**RDS, "communications": [{"communicationBody": "It happened again at 04:40 UTC, 12 minutes."}]}
+    write(work, "prod/rds", rds)
+    preview = project.preview("--diff").stdout
+    assert "AddCommunicationToCase: message 1 of communications" in preview
+    assert "It happened again at 04:40 UTC, 12 minutes." in preview
+    assert calls(support) == Counter()
+
+    # 4. up sends exactly one AddCommunicationToCase.
+    project.up()
+    assert calls(support)["AddCommunicationToCase"] == 1
+    assert calls(support)["CreateCase"] == 0
+    newest = aws.describe_communications(caseId=rds_id)["communications"][0]
+    assert newest["body"] == "It happened again at 04:40 UTC, 12 minutes."
+
+    # 5. AWS replies and waits on us; refresh brings both back; the next preview is empty.
+    support.control.reply(rds_id, "Please enable Enhanced Monitoring and send the event log.")
+    support.control.set_status(rds_id, "pending-customer-action")
+    project.refresh("--run-program")  # the program runs too, so the stack outputs follow
+    state = {
+        r["outputs"].get("caseName"): r["outputs"] for r in project.resources() if "caseName" in r["outputs"]
+    }
+    assert state["prod/rds"]["caseStatus"] == "pending-customer-action"
+    assert [r["body"] for r in state["prod/rds"]["replies"]] == [
+        "Please enable Enhanced Monitoring and send the event log."
+    ]
+    assert project.outputs()["cases"]["prod/rds"]["status"] == "pending-customer-action"
+    support.control.reset_calls()
+    project.preview("--expect-no-changes")
+    assert calls(support) == Counter()
+
+    # 6. Edit the severity: one message states the change.
+    write(work, "prod/rds", {**rds, "severityCode": "high"})
+    project.up()
+    assert calls(support)["AddCommunicationToCase"] == 1
+    newest = aws.describe_communications(caseId=rds_id)["communications"][0]
+    assert "Requested severity change: normal -> high" in newest["body"]
+
+    # 7. A file that adopts an existing case sends nothing.
+    existing = aws.create_case(
+        subject="Opened in the console", communicationBody="VPC peering drops packets."
+    )
+    support.control.reset_calls()
+    write(
+        work,
+        "adopted",
+        {"subject": "VPC peering drops", "communicationBody": "See the case.", "caseId": existing["caseId"]},
+    )
+    project.up()
+    assert calls(support)["CreateCase"] == 0
+    assert calls(support)["AddCommunicationToCase"] == 0
+    assert project.outputs()["cases"]["adopted"]["caseId"] == existing["caseId"]
+
+    # 8. Remove a file: its case is resolved, not deleted.
+    support.control.reset_calls()
+    (work / "cases" / "billing.yaml").unlink()
+    project.up()
+    assert calls(support) == Counter({"ResolveCase": 1})
+    assert "billing" not in project.outputs()["cases"]
+
+    # 9. destroy resolves the rest.
+    support.control.reset_calls()
+    project.destroy()
+    assert calls(support)["ResolveCase"] == 3
+    listed = aws.describe_cases(includeResolvedCases=True)["cases"]
+    assert len(listed) == 4
+    assert {case["status"] for case in listed} == {"resolved"}
+
+
+def test_broken_case_file_fails_preview_with_its_line_and_calls_nothing(world):
+    project, support = world
+    write(project.workdir, "ok", RDS)
+    (project.workdir / "cases" / "broken.yaml").write_text(
+        SCHEMA + "subject: Broken\ncommunicationBody: x\nseverityCode: apocalyptic\n"
+    )
+    with pytest.raises(PulumiCommandError) as error:
+        project.preview()
+    output = error.value.result.stdout + error.value.result.stderr
+    assert "cases/broken.yaml:4:15:" in output
+    assert calls(support) == Counter()
