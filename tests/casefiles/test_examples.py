@@ -10,6 +10,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from provider.loader import load_cases
+from tests.casefiles.repo import Repo
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((PROJECT / "schemas" / "case.schema.json").read_text(encoding="utf-8"))
@@ -70,3 +71,10 @@ def test_schema_keys_follow_the_create_case_api() -> None:
         "displayId",
     }
     assert SCHEMA["required"] == ["subject", "communicationBody"]
+
+
+def test_the_readme_example_is_valid(repo: Repo) -> None:
+    readme = (PROJECT / "docs" / "readme" / "casefiles.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    repo.write("cases/evidence/rds-failover-events.log", "events")
+    assert repo.check(example, "cases/rds-failover.yaml") == []
