@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -355,3 +356,20 @@ def test_problems_in_several_files_are_all_reported(repo: Repo) -> None:
         "cases/c/d.yml:2:1: invalid YAML: did not find expected node content"
         " (while parsing a flow node at line 2)",
     ]
+
+
+def test_recursive_alias_is_reported_not_followed_forever(repo: Repo) -> None:
+    content = VALID + "communications: &loop\n  - communicationBody: a\n    attachments: *loop\n"
+    assert repo.check(content) == [
+        f"{F}:3:17: communications[0].attachments[0] must be a string, not a mapping"
+    ]
+
+
+def test_unreadable_file(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.write(F)
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert repo.problems() == [f"{F}: cannot read the file: Permission denied"]
