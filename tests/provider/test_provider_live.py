@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from provider.execute import CaseRecord
+from provider.plan import plan
 from provider.resource import SupportCaseProvider, case_inputs
 from provider.support_api import ApiSettings, SupportApiError
 from tests.provider.conftest import SECRET_KEY, client, operations, write_case
@@ -31,8 +33,10 @@ def checked(prov: SupportCaseProvider, olds: dict[str, Any], news: dict[str, Any
     return result.inputs
 
 
-def open_case(root: Path, name: str = "ec2", **extra: Any) -> tuple[SupportCaseProvider, dict, dict]:
-    prov = provider()
+def open_case(
+    root: Path, name: str = "ec2", prov: SupportCaseProvider | None = None, **extra: Any
+) -> tuple[SupportCaseProvider, dict, dict]:
+    prov = prov or provider()
     inputs = checked(prov, {}, case_inputs(write_case(root, name, {**BASE, **extra})))
     outs = prov.create(inputs).outs
     return prov, inputs, outs
@@ -203,8 +207,8 @@ def test_message_sent_by_an_interrupted_run_is_not_sent_again(support, repo):
 
 
 def test_throttling_is_retried(support, repo):
-    support.control.set_faults(throttle_rate=0.5, operations=["CreateCase", "DescribeCases"])
-    _, _, outs = open_case(repo)
+    support.control.set_faults(throttle_rate=0.3, operations=["CreateCase", "DescribeCases"])
+    _, _, outs = open_case(repo, prov=SupportCaseProvider(ApiSettings(max_attempts=12)))
     assert outs["caseStatus"] == "opened"
     creates = [c for c in support.control.calls() if c["operation"] == "CreateCase"]
     assert [c["outcome"] for c in creates].count("ok") == 1
@@ -223,3 +227,40 @@ def test_credentials_never_reach_outputs_or_errors(support, repo):
     with pytest.raises(SupportApiError) as error:
         open_case(repo, subject="second")
     assert SECRET_KEY not in str(error.value)
+
+
+def test_case_creation_limit_is_explained(support, repo):
+    support.control.set_case_limit("111111111111", 0)
+    with pytest.raises(SupportApiError, match=r"CaseCreationLimitExceeded.*limit of open support cases"):
+        open_case(repo)
+
+
+def test_expired_attachment_set_is_uploaded_once_more(support, repo):
+    prov, inputs, outs = open_case(repo)
+    (repo / "cases" / "trace.txt").write_text("trace")
+    executor = prov._executor("cases/ec2.yaml")
+    stale = client().add_attachments_to_set(attachments=[{"fileName": "trace.txt", "data": b"trace"}])
+    executor._uploads[("trace.txt",)] = stale["attachmentSetId"]
+    support.control.advance_clock(3601)
+    support.control.reset_calls()
+    news = checked(
+        prov,
+        inputs,
+        case_inputs(
+            write_case(
+                repo,
+                "ec2",
+                {**BASE, "communications": [{"communicationBody": "trace", "attachments": ["trace.txt"]}]},
+            )
+        ),
+    )
+    executor.run(plan(CaseRecord.from_outputs(outs).sent, news["spec"]), CaseRecord.from_outputs(outs))
+    outcomes = [
+        (c["operation"], c["outcome"]) for c in support.control.calls() if c["operation"] != "DescribeCases"
+    ]
+    assert outcomes == [
+        ("DescribeCommunications", "ok"),
+        ("AddCommunicationToCase", "AttachmentSetExpired"),
+        ("AddAttachmentsToSet", "ok"),
+        ("AddCommunicationToCase", "ok"),
+    ]
