@@ -50,12 +50,12 @@ class MarkedDocument:
 
     def position(self, pointer: Pointer, *, key: bool = False) -> Position:
         """Where ``pointer`` is written (its key when ``key``), else where its nearest written ancestor is."""
-        for depth in range(len(pointer), -1, -1):
+        for depth in range(len(pointer), 0, -1):
             prefix = pointer[:depth]
             found = (key and self.keys.get(prefix)) or self.values.get(prefix)
             if found:
                 return found
-        return Position(1, 1)
+        return self.values[()]  # the document itself always has a position
 
 
 class YamlError(Exception):
