@@ -74,7 +74,7 @@ def test_schema_keys_follow_the_create_case_api() -> None:
 
 
 def test_the_readme_example_is_valid(repo: Repo) -> None:
-    readme = (PROJECT / "docs" / "readme" / "casefiles.md").read_text(encoding="utf-8")
-    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Case files", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     repo.write("cases/evidence/rds-failover-events.log", "events")
     assert repo.check(example, "cases/rds-failover.yaml") == []
