@@ -43,10 +43,10 @@ if [[ -n "$system_pulumi" ]]; then
     say "using $system_pulumi ($system_version >= v$MIN_PULUMI_VERSION) and $system_host"
     exit 0
   fi
-  if [[ -z "$system_host" ]]; then
-    say "ignoring $system_pulumi ($system_version): no pulumi-language-python beside it on PATH"
+  if [[ -z "$system_version" ]] || ! version_ge "$system_version" "$MIN_PULUMI_VERSION"; then
+    say "ignoring $system_pulumi (${system_version:-unknown version}): older than v$MIN_PULUMI_VERSION"
   else
-    say "ignoring $system_pulumi ($system_version): older than v$MIN_PULUMI_VERSION"
+    say "ignoring $system_pulumi ($system_version): no pulumi-language-python on PATH"
   fi
 fi
 
@@ -105,7 +105,7 @@ run_with_heartbeat() {
 cd "$MODULE_DIR"
 export CGO_ENABLED=0
 say "building Pulumi v$PULUMI_VERSION into .engine/bin with $("$GO" version | cut -d' ' -f3)"
-say "downloading modules (about 1.7 GB into $("$GO" env GOMODCACHE) on a first run)..."
+say "downloading modules (about 1.5 GB into $("$GO" env GOMODCACHE) on a first run)..."
 run_with_heartbeat download 0 "$ENGINE_DIR/download.log" "$GO" mod download
 
 packages=(github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ./pulumi-language-python)
