@@ -76,6 +76,20 @@ class Action:
     create: Mapping[str, Any] = field(default_factory=dict)  # CreateCase parameters other than attachments
     case_ref: Mapping[str, str] = field(default_factory=dict)  # for adopt: caseId or displayId
 
+    def outbox_entry(self) -> dict[str, Any]:
+        """The action as a preview shows it: JSON-plain, every line of the message its own string
+        (the Pulumi CLI shortens multi-line strings in a diff, never list items)."""
+        entry: dict[str, Any] = {"call": _API_NAMES[self.op], "why": self.summary}
+        if self.op == "create":
+            entry.update({key: value for key, value in self.create.items() if key != "communicationBody"})
+        if self.cc:
+            entry["ccEmailAddresses"] = list(self.cc)
+        if self.attachments:
+            entry["attachments"] = list(self.attachments)
+        if self.body:
+            entry["communicationBody"] = self.body.splitlines()
+        return entry
+
     def describe(self) -> str:
         """Render the action as a reviewer should read it: the operation and exactly what is said."""
         lines = [f"{_API_NAMES[self.op]}: {self.summary}"]

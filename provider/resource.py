@@ -77,7 +77,7 @@ class SupportCaseProvider(ResourceProvider):
             failures += [_failure(_pointer(p), source, why) for p, why in unsendable_edits(sent, spec)]
         inputs = dict(news)
         if not failures:
-            inputs["outbox"] = [action.describe() for action in plan(sent, spec)]
+            inputs["outbox"] = [action.outbox_entry() for action in plan(sent, spec)]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

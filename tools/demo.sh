@@ -86,7 +86,7 @@ url, case_id, text, status = sys.argv[1:]
 control = ControlClient(url)
 control.reply(case_id, text)
 control.set_status(case_id, status)
-print(f"demo: AWS replied on {case_id} and set it to {status}; run `pulumi refresh` to bring it back")
+print(f"demo: AWS replied on {case_id} and set it to {status}; run `pulumi refresh --yes --run-program` to bring it back")
 PY
   exit 0
   ;;
@@ -105,24 +105,26 @@ source "$RUN/env.sh"
 
 python -m provider validate cases
 pulumi stack select "$STACK" --create >/dev/null
-pulumi up --yes --diff --stack "$STACK"
+pulumi up --yes --stack "$STACK"
 
 echo
-pulumi stack output cases --json --stack "$STACK" | python -c '
+pulumi stack output cases --json --stack "$STACK" >"$RUN/cases.json"
+python - "$RUN/cases.json" <<'PY'
 import json, sys
-cases = json.load(sys.stdin)
-print(f"{\"case\":<28} {\"displayId\":<12} {\"status\":<26} caseId")
+cases = json.load(open(sys.argv[1]))
+print(f"{'case':<28} {'displayId':<13} {'status':<24} caseId")
 for name, case in sorted(cases.items()):
-    print(f"{name:<28} {case[\"displayId\"]:<12} {case[\"status\"]:<26} {case[\"caseId\"]}")
-'
+    print(f"{name:<28} {case['displayId']:<13} {case['status']:<24} {case['caseId']}")
+PY
 cat <<EOF
 
 Next steps (supportlocal at $url, stack "$STACK"):
   look at a case     source $RUN/env.sh && pulumi stack output cases --json
                      (every output, AWS replies included: pulumi stack export)
   AWS answers        bash tools/demo.sh reply <case> "Please attach the logs."
-                     then: source $RUN/env.sh && pulumi refresh --yes
+                     then: source $RUN/env.sh && pulumi refresh --yes --run-program
   edit and run again edit a file under cases/ (append to communications:, change severityCode, set
-                     status: resolved), then: bash tools/demo.sh  (a preview of each message is shown)
+                     status: resolved); see what will be said: source $RUN/env.sh && pulumi preview --diff
+                     then: bash tools/demo.sh
   stop               bash tools/demo.sh stop      (the cases stay; pulumi destroy resolves them all)
 EOF

@@ -115,11 +115,14 @@ def test_case_lifecycle_through_the_real_engine(world):
     project.preview("--expect-no-changes")
 
     # 3. Append a message: the preview shows its exact text, still without calling AWS.
-    rds = {**RDS, "communications": [{"communicationBody": "It happened again at 04:40 UTC, 12 minutes."}]}
+    message = "It happened again at 04:40 UTC.\nThis time writes were unavailable for 12 minutes.\n"
+    rds = {**RDS, "communications": [{"communicationBody": message}]}
     write(work, "prod/rds", rds)
     preview = project.preview("--diff").stdout
-    assert "AddCommunicationToCase: message 1 of communications" in preview
-    assert "It happened again at 04:40 UTC, 12 minutes." in preview
+    assert '"AddCommunicationToCase"' in preview
+    assert '"message 1 of communications"' in preview
+    assert '"It happened again at 04:40 UTC."' in preview
+    assert '"This time writes were unavailable for 12 minutes."' in preview
     assert calls(support) == Counter()
 
     # 4. up sends exactly one AddCommunicationToCase.
@@ -127,7 +130,7 @@ def test_case_lifecycle_through_the_real_engine(world):
     assert calls(support)["AddCommunicationToCase"] == 1
     assert calls(support)["CreateCase"] == 0
     newest = aws.describe_communications(caseId=rds_id)["communications"][0]
-    assert newest["body"] == "It happened again at 04:40 UTC, 12 minutes."
+    assert newest["body"] == message
 
     # 5. AWS replies and waits on us; refresh brings both back; the next preview is empty.
     support.control.reply(rds_id, "Please enable Enhanced Monitoring and send the event log.")
@@ -147,6 +150,7 @@ def test_case_lifecycle_through_the_real_engine(world):
 
     # 6. Edit the severity: one message states the change.
     write(work, "prod/rds", {**rds, "severityCode": "high"})
+    assert '"- Requested severity change: normal -> high"' in project.preview("--diff").stdout
     project.up()
     assert calls(support)["AddCommunicationToCase"] == 1
     newest = aws.describe_communications(caseId=rds_id)["communications"][0]

@@ -370,3 +370,12 @@ def test_every_action_respects_api_limits(declared):
     for action in plan(None, declared) + plan(Sent.declared(spec()), declared):
         assert len(action.attachments) <= 3
         assert len(action.body) <= MAX_BODY
+
+
+def test_outbox_entry_keeps_every_line_of_the_message():
+    actions = plan(None, spec(communicationBody="line 1\nline 2", attachments=["a.log"]))
+    entry = actions[0].outbox_entry()
+    assert entry["call"] == "CreateCase"
+    assert entry["severityCode"] == "normal"
+    assert entry["attachments"] == ["a.log"]
+    assert entry["communicationBody"] == ["line 1", "line 2"]

@@ -58,7 +58,9 @@ def update(prov, root, old_inputs, outs, name="ec2", **document):
 
 def test_create_opens_exactly_one_case_and_records_it(support, repo):
     _, inputs, outs = open_case(repo)
-    assert inputs["outbox"][0].startswith("CreateCase: open the case")
+    assert inputs["outbox"][0]["call"] == "CreateCase"
+    assert inputs["outbox"][0]["subject"] == BASE["subject"]
+    assert inputs["outbox"][0]["communicationBody"] == [BASE["communicationBody"]]
     assert operations(support)["CreateCase"] == 1
     case = client().describe_cases(caseIdList=[outs["caseId"]])["cases"][0]
     assert case["subject"] == BASE["subject"]
@@ -99,8 +101,12 @@ def test_appended_message_sends_exactly_one_communication(support, repo):
     news, diff, outs = update(prov, repo, inputs, outs, communications=comms)
     assert diff.changes is True
     assert news["outbox"] == [
-        "AddCommunicationToCase: message 1 of communications\n  cc: a@example.com\n"
-        "  | Any update? We still see the failure."
+        {
+            "call": "AddCommunicationToCase",
+            "why": "message 1 of communications",
+            "ccEmailAddresses": ["a@example.com"],
+            "communicationBody": ["Any update? We still see the failure."],
+        }
     ]
     assert operations(support)["AddCommunicationToCase"] == 1
     assert bodies(outs["caseId"])[-1][1] == "Any update? We still see the failure."
