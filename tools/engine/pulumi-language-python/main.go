@@ -2,9 +2,9 @@
 //
 // It exists because the official host (module
 // github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) has no tags and the module proxy
-// reachable here serves it only under the exact pseudo-version of the release commit, which cannot be
-// resolved offline. tools/engine.sh therefore prefers an official `pulumi-language-python` found on PATH
-// and builds this one only as the fallback.
+// reachable here answers "403 Forbidden: This module version is not available" for every request about
+// that module, its version list included. tools/engine.sh therefore prefers an official
+// `pulumi-language-python` found on PATH and builds this one only as the fallback.
 //
 // Scope: what `pulumi up/preview/refresh/destroy` need for a Python program in a project virtualenv.
 // The program itself is started exactly as the official host does it, through the SDK's own
