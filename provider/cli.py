@@ -7,12 +7,15 @@ help text and sets ``run`` (``args -> exit code``), and list it in ``COMMANDS``.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
 from provider.loader import load_cases
+from provider.review import records_from_state, render, review
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -57,7 +60,61 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-COMMANDS: tuple[Callable[[Subcommands], None], ...] = (_validate_command,)
+def _plan_command(subcommands: Subcommands) -> None:
+    parser = subcommands.add_parser(
+        "plan",
+        help="print, as Markdown, what `pulumi up` would say to AWS (for a pull-request comment)",
+        description="Plan every case file under PATH (default: cases/) against the stack state, with the "
+        "provider's own planning core, and print the messages `pulumi up` would send. Never calls AWS. "
+        "Exit 0 when the plan can be applied, 1 when a case file has problems or an edit is refused.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["cases"],
+        metavar="PATH",
+        help="case files or directories (default: cases)",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--state", metavar="FILE", help="a `pulumi stack export` file ('-' for standard input)"
+    )
+    source.add_argument(
+        "--stack", metavar="NAME", help="run `pulumi stack export --stack NAME` (default: the selected stack)"
+    )
+    parser.set_defaults(run=_run_plan)
+
+
+def _read_state(args: argparse.Namespace) -> dict:
+    if args.state == "-":
+        return json.load(sys.stdin)
+    if args.state:
+        return json.loads(Path(args.state).read_text(encoding="utf-8"))
+    command = ["pulumi", "stack", "export", *(["--stack", args.stack] if args.stack else [])]
+    exported = subprocess.run(command, capture_output=True, text=True, check=False)
+    if exported.returncode != 0:
+        raise OSError(f"`{' '.join(command)}` failed: {exported.stderr.strip()}")
+    return json.loads(exported.stdout)
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    cases, problems = load_cases(args.paths)
+    if problems:
+        for problem in sorted(problems, key=lambda p: (p.file, p.line, p.col)):
+            print(problem)
+        print(f"{_count(len(problems), 'problem')} in the case files; no plan")
+        return EXIT_PROBLEMS
+    try:
+        state = _read_state(args)
+    except (OSError, json.JSONDecodeError) as error:
+        print(f"plan: cannot read the stack state: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    plans = review(cases, records_from_state(state))
+    print(render(plans))
+    return EXIT_PROBLEMS if any(p.refusals for p in plans) else EXIT_OK
+
+
+COMMANDS: tuple[Callable[[Subcommands], None], ...] = (_validate_command, _plan_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,10 @@ supportlocal's call log asserts every Support API call each step makes.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,6 +126,20 @@ def test_case_lifecycle_through_the_real_engine(world):
     assert '"message 1 of communications"' in preview
     assert '"It happened again at 04:40 UTC."' in preview
     assert '"This time writes were unavailable for 12 minutes."' in preview
+    # The pull-request plan, from the exported state, says the same.
+    (work / "state.json").write_text(json.dumps(project.export_state()))
+    pr_plan = subprocess.run(
+        [sys.executable, "-m", "provider", "plan", "--state", "state.json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (
+        "1. AddCommunicationToCase: message 1 of communications\n  | It happened again at 04:40 UTC.\n"
+        in pr_plan
+    )
+    assert pr_plan.endswith("1 step(s) for 1 case(s); 2 unchanged\n")
     assert calls(support) == Counter()
 
     # 4. up sends exactly one AddCommunicationToCase.
