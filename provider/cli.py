@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
-from provider.loader import load_cases
+from provider.loader import Case, Problem, load_cases
 from provider.review import records_from_state, render, review
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -29,6 +29,11 @@ def _validate_command(subcommands: Subcommands) -> None:
         description="Check every case file under PATH (default: cases/) and report every problem as "
         "path:line:col: message, then a summary. Exit 0 when all are valid, 1 otherwise.",
     )
+    _add_paths(parser)
+    parser.set_defaults(run=_run_validate)
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
         nargs="*",
@@ -36,17 +41,25 @@ def _validate_command(subcommands: Subcommands) -> None:
         metavar="PATH",
         help="case files or directories searched for *.yaml and *.yml (default: cases)",
     )
-    parser.set_defaults(run=_run_validate)
+
+
+def _load(command: str, paths: list[str]) -> tuple[list[Case], list[Problem]] | None:
+    """Load the case files and print their problems; None (after saying why) when a path is missing."""
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        print(f"{command}: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return None
+    cases, problems = load_cases(paths)
+    for problem in sorted(problems, key=lambda p: (p.file, p.line, p.col)):
+        print(problem)
+    return cases, problems
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    missing = [path for path in args.paths if not Path(path).exists()]
-    if missing:
-        print(f"validate: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    loaded = _load("validate", args.paths)
+    if loaded is None:
         return EXIT_USAGE
-    cases, problems = load_cases(args.paths)
-    for problem in sorted(problems, key=lambda p: (p.file, p.line, p.col)):
-        print(problem)
+    cases, problems = loaded
     bad_files = len({problem.file for problem in problems})
     total = len(cases) + bad_files
     if problems:
@@ -68,13 +81,7 @@ def _plan_command(subcommands: Subcommands) -> None:
         "provider's own planning core, and print the messages `pulumi up` would send. Never calls AWS. "
         "Exit 0 when the plan can be applied, 1 when a case file has problems or an edit is refused.",
     )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        default=["cases"],
-        metavar="PATH",
-        help="case files or directories (default: cases)",
-    )
+    _add_paths(parser)
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--state", metavar="FILE", help="a `pulumi stack export` file ('-' for standard input)"
@@ -98,10 +105,11 @@ def _read_state(args: argparse.Namespace) -> dict:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    cases, problems = load_cases(args.paths)
+    loaded = _load("plan", args.paths)
+    if loaded is None:
+        return EXIT_USAGE
+    cases, problems = loaded
     if problems:
-        for problem in sorted(problems, key=lambda p: (p.file, p.line, p.col)):
-            print(problem)
         print(f"{_count(len(problems), 'problem')} in the case files; no plan")
         return EXIT_PROBLEMS
     try:
