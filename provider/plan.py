@@ -279,6 +279,19 @@ def unsendable_edits(sent: Sent, spec: Mapping[str, Any]) -> list[tuple[tuple[st
     return problems
 
 
+def adoption_edits(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """A file that already manages a case cannot start naming another one with caseId or displayId."""
+    return [
+        (
+            (key,),
+            f"this file already manages a support case; {key} cannot be added or changed here "
+            "(adopt another case from a new case file)",
+        )
+        for key in ("caseId", "displayId")
+        if new.get(key) and new.get(key) != old.get(key)
+    ]
+
+
 def describe_plan(actions: Sequence[Action]) -> str:
     """The whole plan as reviewers read it, one numbered step per action."""
     if not actions:
@@ -292,6 +305,7 @@ __all__ = [
     "MAX_BODY",
     "Action",
     "Sent",
+    "adoption_edits",
     "describe_plan",
     "plan",
     "retire",

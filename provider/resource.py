@@ -24,7 +24,7 @@ from pulumi.dynamic import (
 
 from provider.execute import CaseRecord, Executor
 from provider.loader import Case, check_spec
-from provider.plan import Sent, plan, retire, unsendable_edits
+from provider.plan import Sent, adoption_edits, plan, retire, unsendable_edits
 from provider.support_api import ApiSettings, support_client
 
 # Outputs set by the provider (see CaseRecord.to_outputs); declared so the program can read them.
@@ -74,7 +74,8 @@ class SupportCaseProvider(ResourceProvider):
         ]
         sent = Sent.declared(_olds["spec"]) if _olds.get("spec") else None
         if sent is not None:
-            failures += [_failure(_pointer(p), source, why) for p, why in unsendable_edits(sent, spec)]
+            refused = unsendable_edits(sent, spec) + adoption_edits(_olds["spec"], spec)
+            failures += [_failure(_pointer(p), source, why) for p, why in refused]
         inputs = dict(news)
         if not failures:
             inputs["outbox"] = [action.outbox_entry() for action in plan(sent, spec)]

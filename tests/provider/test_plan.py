@@ -9,7 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provider.changes import render_change_message
-from provider.plan import MAX_BODY, Action, Sent, describe_plan, plan, retire, split_body, unsendable_edits
+from provider.plan import (
+    MAX_BODY,
+    Action,
+    Sent,
+    adoption_edits,
+    describe_plan,
+    plan,
+    retire,
+    split_body,
+    unsendable_edits,
+)
 
 
 def spec(**overrides: Any) -> dict[str, Any]:
@@ -379,3 +389,16 @@ def test_outbox_entry_keeps_every_line_of_the_message():
     assert entry["severityCode"] == "normal"
     assert entry["attachments"] == ["a.log"]
     assert entry["communicationBody"] == ["line 1", "line 2"]
+
+
+def test_a_managed_case_cannot_start_naming_another_case():
+    problems = adoption_edits(spec(), spec(caseId="case-1-2026-ab"))
+    assert problems == [
+        (
+            ("caseId",),
+            "this file already manages a support case; caseId cannot be added or changed here "
+            "(adopt another case from a new case file)",
+        )
+    ]
+    assert adoption_edits(spec(displayId="1"), spec(displayId="1")) == []
+    assert adoption_edits(spec(displayId="1"), spec()) == []
