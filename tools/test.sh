@@ -7,7 +7,8 @@ cd "$ROOT"
 bash tools/setup.sh
 # shellcheck source=tools/env.sh
 source tools/env.sh
-echo "test: ruff check"
+echo "test: ruff check, ruff format --check"
 ruff check .
+ruff format --check .
 echo "test: pytest"
 exec python -m pytest "$@"
