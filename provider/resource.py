@@ -27,19 +27,8 @@ from provider.loader import Case, check_spec
 from provider.plan import Sent, adoption_edits, plan, retire, unsendable_edits
 from provider.support_api import ApiSettings, support_client
 
-# Outputs set by the provider (see CaseRecord.to_outputs); declared so the program can read them.
-OUTPUT_KEYS = (
-    "caseId",
-    "displayId",
-    "caseStatus",
-    "awsSeverityCode",
-    "timeCreated",
-    "lastSeen",
-    "sent",
-    "sentAt",
-    "replies",
-    "adopted",
-)
+# Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
+OUTPUT_KEYS = tuple(CaseRecord(case_id="", sent=Sent({}, (), "open")).to_outputs())
 
 
 def _pointer(pointer: tuple[str | int, ...]) -> str:
@@ -64,7 +53,7 @@ class SupportCaseProvider(ResourceProvider):
     def _executor(self, source: str) -> Executor:
         return Executor(support_client(self.settings), Path.cwd(), source)
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate like ``python -m provider validate``, refuse unsendable edits, and render the outbox."""
         source = str(news.get("source", "?"))
         spec = news.get("spec") or {}
@@ -72,9 +61,9 @@ class SupportCaseProvider(ResourceProvider):
             _failure(_pointer(problem.pointer), source, problem.message)
             for problem in check_spec(spec, source=source, root=Path.cwd())
         ]
-        sent = Sent.declared(_olds["spec"]) if _olds.get("spec") else None
+        sent = Sent.declared(olds["spec"]) if olds.get("spec") else None
         if sent is not None:
-            refused = unsendable_edits(sent, spec) + adoption_edits(_olds["spec"], spec)
+            refused = unsendable_edits(sent, spec) + adoption_edits(olds["spec"], spec)
             failures += [_failure(_pointer(p), source, why) for p, why in refused]
         inputs = dict(news)
         if not failures:
