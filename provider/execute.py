@@ -33,7 +33,7 @@ class CaseRecord:
     severity: str = ""  # the severity as AWS reports it
     time_created: str = ""
     last_seen: str = ""  # timeCreated of the newest communication seen on the case
-    sent_at: tuple[str, ...] = ()  # when each follow-up message of the file was sent
+    sent_at: tuple[str, ...] = ()  # when each follow-up message of the file was sent (or "before adoption")
     replies: tuple[Mapping[str, str], ...] = ()  # communications from AWS, oldest first
     adopted: bool = False
 
@@ -128,10 +128,8 @@ class Executor:
             already[action.body] -= 1  # sent by an earlier, interrupted run: record it only
         else:
             self._send(record.case_id, action)
-        sent_at = record.sent_at
-        if len(action.then.messages) > len(sent_at):
-            sent_at = (*sent_at, _now())
-        return replace(record, sent=action.then, sent_at=sent_at)
+        missing = len(action.then.messages) - len(record.sent_at)
+        return replace(record, sent=action.then, sent_at=(*record.sent_at, *[_now()] * missing))
 
     def _send(self, case_id: str, action: Action) -> None:
         params: dict[str, Any] = {"caseId": case_id, "communicationBody": action.body}
@@ -173,7 +171,8 @@ class Executor:
             raise SupportApiError(
                 f"{self.source}: no AWS Support case with {what} is visible to this account"
             )
-        return CaseRecord(case_id=cases[0]["caseId"], sent=action.then, adopted=True)
+        before = ("before adoption",) * len(action.then.messages)
+        return CaseRecord(case_id=cases[0]["caseId"], sent=action.then, sent_at=before, adopted=True)
 
     def _find_open_case(self, action: Action) -> str | None:
         """An open case with this subject whose first message is this description, if one exists."""

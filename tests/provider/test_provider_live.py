@@ -110,7 +110,7 @@ def test_appended_message_sends_exactly_one_communication(support, repo):
     ]
     assert operations(support)["AddCommunicationToCase"] == 1
     assert bodies(outs["caseId"])[-1][1] == "Any update? We still see the failure."
-    assert len(outs["sentAt"]) == 1
+    assert len(outs["sentAt"]) == 1 and outs["sentAt"][0].startswith("20")
     # Nothing more to say afterwards.
     assert prov.diff(outs["caseId"], outs, news).changes is False
 
@@ -186,6 +186,7 @@ def test_adopting_an_existing_case_sends_nothing(support, repo):
     assert outs["caseId"] == existing["caseId"]
     assert outs["adopted"] is True
     assert len(outs["sent"]["messages"]) == 1
+    assert outs["sentAt"] == ["before adoption"]
 
 
 def test_adopting_an_unknown_case_fails_clearly(support, repo):
