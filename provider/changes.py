@@ -7,7 +7,7 @@ the support engineer; this module renders that message from a deepdiff of the ol
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -27,16 +27,18 @@ FIELD_LABELS: dict[str, str] = {
 UNSET = "(not set)"
 
 
+def present(fields: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """The ``keys`` of ``fields`` that are set (not missing, None, empty text or an empty list)."""
+    return {key: fields[key] for key in keys if fields.get(key) not in (None, "", [])}
+
+
 def _value(fields: Mapping[str, Any], key: str) -> str:
-    value = fields.get(key)
-    return UNSET if value in (None, "", []) else str(value)
+    return str(present(fields, [key]).get(key, UNSET))
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """Return the names of the stated fields that differ between ``old`` and ``new``, in label order."""
-    left = {key: old.get(key) for key in FIELD_LABELS if old.get(key) not in (None, "", [])}
-    right = {key: new.get(key) for key in FIELD_LABELS if new.get(key) not in (None, "", [])}
-    diff = DeepDiff(left, right, ignore_order=True, view="tree")
+    diff = DeepDiff(present(old, FIELD_LABELS), present(new, FIELD_LABELS), ignore_order=True, view="tree")
     touched = {level.path(output_format="list")[0] for report in diff.values() for level in report}
     return [key for key in FIELD_LABELS if key in touched]
 

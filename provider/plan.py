@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from provider.changes import FIELD_LABELS, render_change_message
+from provider.changes import FIELD_LABELS, present, render_change_message
 
 MAX_BODY = 8000  # characters in one communicationBody (the Support API limit)
 MAX_ATTACHMENTS_PER_SET = 3  # attachments in one attachment set (the Support API limit)
@@ -92,18 +92,17 @@ class Action:
 
     def describe(self) -> str:
         """Render the action as a reviewer should read it: the operation and exactly what is said."""
-        lines = [f"{_API_NAMES[self.op]}: {self.summary}"]
-        if self.op == "create":
-            lines += [f"  {key}: {value}" for key, value in self.create.items() if key != "communicationBody"]
-        if self.cc:
-            lines.append("  cc: " + ", ".join(self.cc))
-        if self.attachments:
-            lines.append("  attachments: " + ", ".join(self.attachments))
-        if self.body:
-            lines += ["  | " + line if line else "  |" for line in self.body.splitlines()]
+        entry = self.outbox_entry()
+        lines = [f"{entry.pop('call')}: {entry.pop('why')}"]
+        body = entry.pop("communicationBody", [])
+        for key, value in entry.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            lines.append(f"  {_LABELS.get(key, key)}: {shown}")
+        lines += ["  | " + line if line else "  |" for line in body]
         return "\n".join(lines)
 
 
+_LABELS = {"ccEmailAddresses": "cc"}
 _API_NAMES: dict[Op, str] = {
     "adopt": "DescribeCases",
     "create": "CreateCase",
@@ -114,7 +113,7 @@ _API_NAMES: dict[Op, str] = {
 
 def stated_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The STATED_KEYS values of a case file, with unset keys left out."""
-    return {key: spec[key] for key in STATED_KEYS if spec.get(key) not in (None, "", [])}
+    return present(spec, STATED_KEYS)
 
 
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
@@ -196,7 +195,7 @@ def _create(spec: Mapping[str, Any]) -> list[Action]:
     """CreateCase with the first three attachments, then the rest of them three at a time."""
     files: Sequence[str] = spec.get("attachments", [])
     state = Sent(stated_fields(spec), (), "open")
-    params = {key: spec[key] for key in CREATE_KEYS if spec.get(key) not in (None, "", [])}
+    params = present(spec, CREATE_KEYS)
     head = tuple(files[:MAX_ATTACHMENTS_PER_SET])
     create = Action(
         "create",
