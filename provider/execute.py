@@ -9,7 +9,7 @@ holds since the last run are read, and a planned message already among them is r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,15 +73,13 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _pages(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> Iterator[dict[str, Any]]:
-    """Every item of a Support API listing, following nextToken."""
-    while True:
-        page = call(**params)
-        yield from page.get(key, [])
-        token = page.get("nextToken")
-        if not token:
-            return
-        params["nextToken"] = token
+def _customer_bodies(communications: Iterable[Mapping[str, Any]], after: str) -> Counter[str]:
+    """How many times each body was sent by the customer side after ``after`` (ISO time, "" for ever)."""
+    return Counter(
+        str(item.get("body", ""))
+        for item in communications
+        if item.get("submittedBy") != AWS_SENDER and str(item.get("timeCreated", "")) > after
+    )
 
 
 @dataclass
@@ -112,9 +110,10 @@ class Executor:
         if action.op == "create":
             found = self._find_open_case(action)
             if found is not None:
-                already.update(self._customer_bodies_since(found, ""))
+                case_id, communications = found
+                already.update(_customer_bodies(communications, ""))
                 already[action.body] -= 1  # the description itself is the case's first message
-                return CaseRecord(case_id=found, sent=action.then)
+                return CaseRecord(case_id=case_id, sent=action.then)
             params = dict(action.create)
             if action.attachments:
                 params["attachmentSetId"] = self._upload(action.attachments)
@@ -140,7 +139,7 @@ class Executor:
         try:
             self._call(action.summary, self.client.add_communication_to_case, **params)
         except SupportApiError as error:
-            if "AttachmentSetExpired" not in str(error):
+            if error.code != "AttachmentSetExpired":
                 raise
             self._uploads.pop(action.attachments, None)  # expired: upload once more
             params["attachmentSetId"] = self._upload(action.attachments)
@@ -174,38 +173,36 @@ class Executor:
         before = ("before adoption",) * len(action.then.messages)
         return CaseRecord(case_id=cases[0]["caseId"], sent=action.then, sent_at=before, adopted=True)
 
-    def _find_open_case(self, action: Action) -> str | None:
-        """An open case with this subject whose first message is this description, if one exists."""
-        cases = _pages(
-            lambda **p: self._call("look for an earlier attempt", self.client.describe_cases, **p),
-            "cases",
-            includeResolvedCases=False,
-            includeCommunications=False,
+    def _find_open_case(self, action: Action) -> tuple[str, list[dict[str, Any]]] | None:
+        """An open case with this subject whose first message is this description, with its messages."""
+        cases = self._listing(
+            "look for an earlier attempt", "describe_cases", "cases", includeResolvedCases=False
         )
         for case in cases:
             if case.get("subject") != action.create.get("subject"):
                 continue
-            bodies = list(self._communications(case["caseId"], ""))
-            if bodies and bodies[-1].get("body") == action.body:
-                return str(case["caseId"])
+            communications = list(self._communications(case["caseId"], ""))
+            if communications and communications[-1].get("body") == action.body:
+                return str(case["caseId"]), communications
         return None
 
     def _communications(self, case_id: str, after: str) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {"caseId": case_id}
-        if after:
-            params["afterTime"] = after
-        yield from _pages(
-            lambda **p: self._call("read the case's messages", self.client.describe_communications, **p),
-            "communications",
-            **params,
+        """The case's communications, newest first (after ``after`` when given)."""
+        params = {"caseId": case_id, **({"afterTime": after} if after else {})}
+        return self._listing(
+            "read the case's messages", "describe_communications", "communications", **params
         )
 
     def _customer_bodies_since(self, case_id: str, after: str) -> Counter[str]:
-        return Counter(
-            str(item.get("body", ""))
-            for item in self._communications(case_id, after)
-            if item.get("submittedBy") != AWS_SENDER and item.get("timeCreated", "") > after
-        )
+        return _customer_bodies(self._communications(case_id, after), after)
+
+    def _listing(self, doing: str, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated Support API listing, through botocore's own paginator."""
+        try:
+            for page in self.client.get_paginator(operation).paginate(**params):
+                yield from page.get(key, [])
+        except Exception as error:
+            raise explain(error, f"{self.source}: {doing}") from None
 
     def observe(self, record: CaseRecord, *, with_replies: bool = False) -> CaseRecord:
         """Refresh what AWS reports about the case: one DescribeCases (+ its messages when asked)."""

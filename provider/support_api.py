@@ -48,7 +48,11 @@ class ApiSettings:
 
 
 class SupportApiError(Exception):
-    """A Support API failure explained in words a case author can act on."""
+    """A Support API failure explained in words a case author can act on; ``code`` is AWS's error code."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def support_client(settings: ApiSettings) -> Any:
@@ -81,5 +85,5 @@ def explain(error: Exception, doing: str) -> SupportApiError:
         message = error.response.get("Error", {}).get("Message", "")
         advice = _ADVICE.get(code)
         text = f"{doing}: {code}: {message}"
-        return SupportApiError(f"{text} ({advice})" if advice else text)
+        return SupportApiError(f"{text} ({advice})" if advice else text, code)
     return SupportApiError(f"{doing}: {error}")
