@@ -291,6 +291,14 @@ def adoption_edits(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple
     ]
 
 
+def refused_edits(
+    sent: Sent, applied: Mapping[str, Any], spec: Mapping[str, Any]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Everything about ``spec`` that cannot be carried out, given what was ``sent`` and the case file
+    as last ``applied``: edits that would unsend mail, and a switch to another case."""
+    return unsendable_edits(sent, spec) + adoption_edits(applied, spec)
+
+
 def describe_plan(actions: Sequence[Action]) -> str:
     """The whole plan as reviewers read it, one numbered step per action."""
     if not actions:
@@ -307,6 +315,7 @@ __all__ = [
     "adoption_edits",
     "describe_plan",
     "plan",
+    "refused_edits",
     "retire",
     "split_body",
     "stated_fields",

@@ -24,7 +24,7 @@ from pulumi.dynamic import (
 
 from provider.execute import CaseRecord, Executor
 from provider.loader import Case, check_spec
-from provider.plan import Sent, adoption_edits, plan, retire, unsendable_edits
+from provider.plan import Sent, plan, refused_edits, retire
 from provider.support_api import ApiSettings, support_client
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
@@ -63,7 +63,7 @@ class SupportCaseProvider(ResourceProvider):
         ]
         sent = Sent.declared(olds["spec"]) if olds.get("spec") else None
         if sent is not None:
-            refused = unsendable_edits(sent, spec) + adoption_edits(olds["spec"], spec)
+            refused = refused_edits(sent, olds["spec"], spec)
             failures += [_failure(_pointer(p), source, why) for p, why in refused]
         inputs = dict(news)
         if not failures:

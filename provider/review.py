@@ -8,20 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from provider.execute import CaseRecord
 from provider.loader import Case
-from provider.plan import Action, describe_plan, plan, retire, unsendable_edits
+from provider.plan import Action, describe_plan, plan, refused_edits, retire
 
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 
 
-def records_from_state(state: Mapping[str, Any]) -> dict[str, CaseRecord]:
-    """The case records of a ``pulumi stack export`` document, by case name."""
+class Recorded(NamedTuple):
+    """One case as the stack state holds it: the provider's record and the case file as last applied."""
+
+    record: CaseRecord
+    spec: Mapping[str, Any]
+
+
+def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
+    """The cases of a ``pulumi stack export`` document, by case name."""
     resources = (state.get("deployment") or {}).get("resources") or []
     return {
-        resource["outputs"]["caseName"]: CaseRecord.from_outputs(resource["outputs"])
+        resource["outputs"]["caseName"]: Recorded(
+            CaseRecord.from_outputs(resource["outputs"]), resource["outputs"].get("spec") or {}
+        )
         for resource in resources
         if resource.get("type") == DYNAMIC_TYPE and "sent" in resource.get("outputs", {})
     }
@@ -38,20 +47,23 @@ class CasePlan:
     refusals: Sequence[str]
 
 
-def review(cases: Sequence[Case], records: Mapping[str, CaseRecord]) -> list[CasePlan]:
-    """Plan every case file against the recorded state; cases whose file is gone are resolved."""
+def review(cases: Sequence[Case], recorded: Mapping[str, Recorded]) -> list[CasePlan]:
+    """Plan every case file against the recorded state; cases whose file is gone are resolved.
+
+    An edit is refused exactly as the provider's ``check`` refuses it, with the time it was sent added.
+    """
     plans = []
     for case in cases:
-        record = records.get(case.name)
+        known = recorded.get(case.name)
+        record = known.record if known else None
         refusals = []
-        if record is not None:
-            for pointer, reason in unsendable_edits(record.sent, case.spec):
-                when = _sent_at(record, pointer)
-                refusals.append(f"{reason}{when}")
+        if known is not None:
+            for pointer, reason in refused_edits(known.record.sent, known.spec, case.spec):
+                refusals.append(f"{reason}{_sent_at(known.record, pointer)}")
         actions = [] if refusals else plan(record.sent if record else None, case.spec)
         plans.append(CasePlan(case.name, case.source, record, actions, refusals))
     names = {case.name for case in cases}
-    for name, record in sorted(records.items()):
+    for name, (record, _) in sorted(recorded.items()):
         if name not in names:
             plans.append(CasePlan(name, "(file removed)", record, retire(record.sent), []))
     return plans

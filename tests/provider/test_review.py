@@ -81,3 +81,14 @@ def test_cli_refuses_broken_case_files(repo: Path, capsys):
     (repo / "state.json").write_text(json.dumps(export({})))
     assert main(["plan", "--state", "state.json"]) == 1
     assert "cases/bad.yaml:" in capsys.readouterr().out
+
+
+def test_switching_a_managed_file_to_another_case_is_refused_like_check_does(repo: Path, capsys):
+    write_case(repo, "alb", {**BASE, "caseId": "case-123456789012-2026-0123456789abcdef"})
+    state = export({"alb": recorded(BASE)})
+    state["deployment"]["resources"][1]["outputs"]["spec"] = BASE
+    (repo / "state.json").write_text(json.dumps(state))
+    assert main(["plan", "--state", "state.json"]) == 1
+    assert "- **refused**: this file already manages a support case; caseId cannot be added" in (
+        capsys.readouterr().out
+    )
