@@ -1,7 +1,7 @@
-"""The Pulumi program: one SupportCase per case file under cases/ (see provider/program.py)."""
+"""The Pulumi program: one SupportCase per case file under cases/ (see provider/stack/program.py)."""
 
 import pulumi
 
-from provider.program import declare_cases, settings_from_config
+from provider.stack.program import declare_cases, settings_from_config
 
 declare_cases("cases", settings_from_config(pulumi.Config("supportcases")))

@@ -2,6 +2,6 @@
 
 import sys
 
-from provider.cli import main
+from provider.commands.cli import main
 
 sys.exit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provider.loader import load_cases
+from provider.casefiles.loader import load_cases
 
 VALID = """\
 subject: Elevated 5xx errors on lb-1

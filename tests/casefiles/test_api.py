@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provider.loader import Case, Problem, attachment_path, check_spec, find_root, load_cases
+from provider.casefiles.loader import Case, Problem, attachment_path, check_spec, find_root, load_cases
 from tests.casefiles.repo import VALID, Repo
 
 DEFAULTS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provider.cli import main
+from provider.commands.cli import main
 from tests.casefiles.repo import VALID, Repo
 
 PROJECT = Path(__file__).resolve().parents[2]

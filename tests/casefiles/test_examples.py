@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from provider.loader import load_cases
+from provider.casefiles.loader import load_cases
 from tests.casefiles.repo import Repo
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provider.loader import load_cases
-from provider.schema import with_defaults
+from provider.casefiles.loader import load_cases
+from provider.casefiles.schema import with_defaults
 from tests.casefiles.repo import Repo
 
 # the repo fixture is shared by the examples of a test: each example overwrites the one case file

@@ -11,7 +11,7 @@ import boto3
 import pytest
 import yaml
 
-from provider.loader import Case, load_cases
+from provider.casefiles.loader import Case, load_cases
 from supportlocal.launcher import Endpoint, running_server
 
 ACCESS_KEY = "AKIA111111111111"

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provider.changes import render_change_message
-from provider.plan import (
+from provider.planning.changes import render_change_message
+from provider.planning.plan import (
     MAX_BODY,
     Action,
     Sent,

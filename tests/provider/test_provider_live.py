@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from provider.execute import CaseRecord
-from provider.plan import plan
-from provider.resource import SupportCaseProvider, case_inputs
-from provider.support_api import ApiSettings, SupportApiError
+from provider.aws.execute import CaseRecord
+from provider.planning.plan import plan
+from provider.stack.resource import SupportCaseProvider, case_inputs
+from provider.aws.support_api import ApiSettings, SupportApiError
 from tests.provider.conftest import SECRET_KEY, client, operations, write_case
 
 BASE = {

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provider.attachments import attachment_issues, attachment_path
-from provider.schema import Issue, schema_issues, with_defaults
-from provider.yamlmarks import MarkedDocument, YamlError, parse
+from provider.casefiles.attachments import attachment_issues, attachment_path
+from provider.casefiles.schema import Issue, schema_issues, with_defaults
+from provider.casefiles.yamlmarks import MarkedDocument, YamlError, parse
 
 __all__ = ["Case", "Problem", "attachment_path", "check_spec", "find_root", "load_cases"]
 

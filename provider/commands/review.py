@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from provider.execute import CaseRecord
-from provider.loader import Case
-from provider.plan import Action, describe_plan, plan, refused_edits, retire
+from provider.aws.execute import CaseRecord
+from provider.casefiles.loader import Case
+from provider.planning.plan import Action, describe_plan, plan, refused_edits, retire
 
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
-from provider.loader import Case, Problem, load_cases
-from provider.review import records_from_state, render, review
+from provider.casefiles.loader import Case, Problem, load_cases
+from provider.commands.review import records_from_state, render, review
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

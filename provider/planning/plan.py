@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from provider.changes import FIELD_LABELS, present, render_change_message
+from provider.planning.changes import FIELD_LABELS, present, render_change_message
 
 MAX_BODY = 8000  # characters in one communicationBody (the Support API limit)
 MAX_ATTACHMENTS_PER_SET = 3  # attachments in one attachment set (the Support API limit)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from provider.schema import Issue
-from provider.yamlmarks import Pointer
+from provider.casefiles.schema import Issue
+from provider.casefiles.yamlmarks import Pointer
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # the AWS Support limit per attachment
 

@@ -14,9 +14,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from provider.yamlmarks import Pointer
+from provider.casefiles.yamlmarks import Pointer
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "case.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "case.schema.json"
 
 # Keywords about the keys of a mapping: each error is its own problem. Every other keyword
 # judges one value, and only the best error per value is reported.

@@ -1,0 +1,1 @@
+"""Case files: finding, parsing (with line:col marks), schema and repository checks, attachments."""

@@ -1,0 +1,1 @@
+"""The pure planning core: what was sent + the declared case -> the Support API actions (no I/O)."""

@@ -1,0 +1,1 @@
+"""The Pulumi shell: the program that declares one resource per case file, and the dynamic provider."""
