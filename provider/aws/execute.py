@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from provider.aws.support_api import SupportApiError, explain
 from provider.casefiles.attachments import attachment_path
 from provider.planning.plan import Action, Sent
-from provider.aws.support_api import SupportApiError, explain
 
 AWS_SENDER = "Amazon Web Services"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pulumi
 
+from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, load_cases
 from provider.stack.resource import SupportCase
-from provider.aws.support_api import ApiSettings
 
 
 class CaseFileError(pulumi.RunError):

@@ -23,9 +23,9 @@ from pulumi.dynamic import (
 )
 
 from provider.aws.execute import CaseRecord, Executor
+from provider.aws.support_api import ApiSettings, support_client
 from provider.casefiles.loader import Case, check_spec
 from provider.planning.plan import Sent, plan, refused_edits, retire
-from provider.aws.support_api import ApiSettings, support_client
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
 OUTPUT_KEYS = tuple(CaseRecord(case_id="", sent=Sent({}, (), "open")).to_outputs())

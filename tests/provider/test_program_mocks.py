@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 import pytest
 
+from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import load_cases
 from provider.stack.program import CaseFileError, declare_cases, same_case_twice
-from provider.aws.support_api import ApiSettings
 from tests.provider.conftest import write_case
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from provider.aws.execute import CaseRecord
+from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.planning.plan import plan
 from provider.stack.resource import SupportCaseProvider, case_inputs
-from provider.aws.support_api import ApiSettings, SupportApiError
 from tests.provider.conftest import SECRET_KEY, client, operations, write_case
 
 BASE = {

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from provider.commands.cli import main
 from provider.aws.execute import CaseRecord
 from provider.casefiles.loader import load_cases
-from provider.planning.plan import Sent
+from provider.commands.cli import main
 from provider.commands.review import records_from_state, render, review
+from provider.planning.plan import Sent
 from tests.provider.conftest import write_case
 
 BASE = {"subject": "ELB 502s", "communicationBody": "Our ALB returns 502 for 3% of requests."}
