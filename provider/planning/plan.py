@@ -15,9 +15,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from provider.planning.changes import FIELD_LABELS, present, render_change_message
+from provider.planning.reference import (
+    TRAILER_LENGTH,
+    case_reference,
+    message_reference,
+    with_trailer,
+)
 
-MAX_BODY = 8000  # characters in one communicationBody (the Support API limit)
-MAX_ATTACHMENTS_PER_SET = 3  # attachments in one attachment set (the Support API limit)
+# botocore's support model (S4): CommunicationBody is 1 to 8,000 characters; an attachment set holds at
+# most 3 attachments (AddAttachmentsToSet: "up to three attachments").
+MAX_BODY = 8000
+MAX_ATTACHMENTS_PER_SET = 3
+# Room left in every body for the reference trailer, whether or not it is switched on, so a plan splits
+# long text the same way either way.
+MAX_TEXT = MAX_BODY - TRAILER_LENGTH
 
 # Keys of a case file that are passed to CreateCase as they are.
 CREATE_KEYS = (
@@ -116,16 +127,20 @@ def stated_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     return present(spec, STATED_KEYS)
 
 
-def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
-    """Split a message into bodies of at most ``limit`` characters, at line breaks where possible."""
+def split_body(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a message into bodies of at most ``limit`` characters, at line breaks where possible.
+
+    No part is empty or only whitespace (AWS refuses an empty body, S4: 1 to 8,000 characters).
+    """
     parts: list[str] = []
+    original = text
     while len(text) > limit:
         cut = text.rfind("\n", 0, limit)
         cut = cut if cut > 0 else limit
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     parts.append(text)
-    return parts
+    return [part for part in parts if part.strip()] or [original]
 
 
 def _chunks(items: Sequence[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
@@ -158,13 +173,33 @@ def _message(text: str, cc: Sequence[str], files: Sequence[str], then: Sent, sum
     return actions + _extra_attachments(rest, then, summary, first=len(head))
 
 
-def plan(sent: Sent | None, spec: Mapping[str, Any]) -> list[Action]:
+def plan(sent: Sent | None, spec: Mapping[str, Any], *, key: str | None = None) -> list[Action]:
     """Return the actions that bring AWS from what was ``sent`` to the declared ``spec``, in order.
 
     ``sent`` is None for a case that has no AWS case yet. ``spec`` is a validated case file with
     defaults applied. Callers check :func:`unsendable_edits` first: this function assumes the
-    declared messages and attachments start with the ones already sent.
+    declared messages and attachments start with the ones already sent. ``key`` (the case's name
+    within its stack) switches the reference trailer on: every body then ends with its reference
+    (:mod:`provider.planning.reference`); None sends bodies exactly as written.
     """
+    actions = _plan(sent, spec)
+    return actions if key is None else [_referenced(action, key) for action in actions]
+
+
+def _referenced(action: Action, key: str) -> Action:
+    """``action`` with the reference trailer on its body."""
+    if action.op == "create":
+        ref = case_reference(key, str(action.create["subject"]), action.body)
+        body = with_trailer(action.body, ref)
+        return replace(action, body=body, create={**action.create, "communicationBody": body})
+    if action.op == "send":
+        return replace(
+            action, body=with_trailer(action.body, message_reference(action.body, len(action.then.messages)))
+        )
+    return action
+
+
+def _plan(sent: Sent | None, spec: Mapping[str, Any]) -> list[Action]:
     if sent is None:
         ref = {key: str(spec[key]) for key in ("caseId", "displayId") if spec.get(key)}
         if ref:
@@ -195,18 +230,17 @@ def _create(spec: Mapping[str, Any]) -> list[Action]:
     """CreateCase with the first three attachments, then the rest of them three at a time."""
     files: Sequence[str] = spec.get("attachments", [])
     state = Sent(stated_fields(spec), (), "open")
-    params = present(spec, CREATE_KEYS)
+    first, *rest = split_body(spec["communicationBody"])
+    params = {**present(spec, CREATE_KEYS), "communicationBody": first}
     head = tuple(files[:MAX_ATTACHMENTS_PER_SET])
-    create = Action(
-        "create",
-        state,
-        f"open the case {spec['subject']!r}",
-        spec["communicationBody"],
-        tuple(spec.get("ccEmailAddresses", [])),
-        head,
-        create=params,
-    )
-    return [create, *_extra_attachments(files[len(head) :], state, "the case description", first=len(head))]
+    cc = tuple(spec.get("ccEmailAddresses", []))
+    create = Action("create", state, f"open the case {spec['subject']!r}", first, cc, head, create=params)
+    continued = [
+        Action("send", state, f"the case description (part {index} of {len(rest) + 1})", part, cc)
+        for index, part in enumerate(rest, 2)
+    ]
+    extra = _extra_attachments(files[len(head) :], state, "the case description", first=len(head))
+    return [create, *continued, *extra]
 
 
 def _restate(sent: Sent, fields: Mapping[str, Any]) -> list[Action]:

@@ -20,6 +20,7 @@ from provider.planning.plan import (
     split_body,
     unsendable_edits,
 )
+from provider.planning.reference import references_in
 
 
 def spec(**overrides: Any) -> dict[str, Any]:
@@ -217,7 +218,7 @@ def test_attachment_added_to_the_case_goes_out_in_a_message():
 
 
 def test_long_description_edit_is_split_under_the_body_limit():
-    new = spec(communicationBody="x" * 7990)
+    new = spec(communicationBody="x" * 7900)
     actions = plan(Sent.declared(spec()), new)
     assert len(actions) == 2
     assert all(len(a.body) <= MAX_BODY for a in actions)
@@ -402,3 +403,22 @@ def test_a_managed_case_cannot_start_naming_another_case():
     ]
     assert adoption_edits(spec(displayId="1"), spec(displayId="1")) == []
     assert adoption_edits(spec(displayId="1"), spec()) == []
+
+
+def test_a_long_message_ending_in_blank_lines_has_no_empty_part():
+    parts = split_body("x" * 7900 + "\n" * 400)
+    assert [part.strip() for part in parts] == ["x" * 7900]
+
+
+def test_trailer_gives_every_body_a_stable_reference_within_the_limit():
+    declared = spec(communicationBody="d" * 7990, communications=[message("first"), message("first")])
+    actions = plan(None, declared, key="demo/rds")
+    assert [a.op for a in actions] == ["create", "send", "send", "send"]
+    assert all(len(a.body) <= MAX_BODY for a in actions)
+    assert actions[0].create["communicationBody"] == actions[0].body
+    refs = [references_in(a.body) for a in actions]
+    assert all(len(found) == 1 for found in refs)
+    assert len(set().union(*refs)) == 4  # equal bodies at different points stay apart
+    assert plan(None, declared, key="demo/rds") == actions  # the same plan gives the same references
+    assert references_in(plan(None, declared, key="demo/other")[0].body) != refs[0]
+    assert plan(None, declared)[0].body == "d" * 7982  # trailer off: the text as written, split alike
