@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
-from provider.casefiles.loader import Case, Problem, load_cases
-from provider.commands.review import records_from_state, render, review
+from provider.casefiles.loader import Case, Problem, find_root, load_cases
+from provider.commands.review.annotations import annotations, summary_table
+from provider.commands.review.cases import review
+from provider.commands.review.document import exit_status, plan_document
+from provider.commands.review.markdown import DEFAULT_REST, render_markdown
+from provider.commands.review.state import (
+    StateError,
+    export_state,
+    read_state,
+    records_from_state,
+    stack_name,
+)
+from provider.commands.review.text import render_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -30,6 +41,13 @@ def _validate_command(subcommands: Subcommands) -> None:
         "path:line:col: message, then a summary. Exit 0 when all are valid, 1 otherwise.",
     )
     _add_paths(parser)
+    parser.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="github: GitHub Actions annotations (::error file=...,line=...,col=...::) for the first 10 "
+        "problems, and every problem in $GITHUB_STEP_SUMMARY when set (default: text)",
+    )
     parser.set_defaults(run=_run_validate)
 
 
@@ -43,23 +61,32 @@ def _add_paths(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(command: str, paths: list[str]) -> tuple[list[Case], list[Problem]] | None:
-    """Load the case files and print their problems; None (after saying why) when a path is missing."""
+def _load(command: str, paths: list[str], *, show: bool = True) -> tuple[list[Case], list[Problem]] | None:
+    """Load the case files (printing their problems when ``show``); None (after saying why) when a path
+    is missing."""
     missing = [path for path in paths if not Path(path).exists()]
     if missing:
         print(f"{command}: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return None
     cases, problems = load_cases(paths)
-    for problem in sorted(problems, key=lambda p: (p.file, p.line, p.col)):
-        print(problem)
+    problems.sort(key=lambda p: (p.file, p.line, p.col))
+    if show:
+        for problem in problems:
+            print(problem)
     return cases, problems
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    loaded = _load("validate", args.paths)
+    loaded = _load("validate", args.paths, show=args.format == "text")
     if loaded is None:
         return EXIT_USAGE
     cases, problems = loaded
+    if args.format == "github":
+        print("\n".join(annotations(problems)))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary and problems:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(summary_table(problems))
     bad_files = len({problem.file for problem in problems})
     total = len(cases) + bad_files
     if problems:
@@ -76,10 +103,12 @@ def _count(number: int, noun: str) -> str:
 def _plan_command(subcommands: Subcommands) -> None:
     parser = subcommands.add_parser(
         "plan",
-        help="print, as Markdown, what `pulumi up` would say to AWS (for a pull-request comment)",
+        help="print what `pulumi up` would say to AWS, with its fingerprint (for review in a pull request)",
         description="Plan every case file under PATH (default: cases/) against the stack state, with the "
-        "provider's own planning core, and print the messages `pulumi up` would send. Never calls AWS. "
-        "Exit 0 when the plan can be applied, 1 when a case file has problems or an edit is refused.",
+        "provider's own planning core, and print every message `pulumi up` would send, a summary table, "
+        "warnings and the plan's fingerprint. Never calls AWS. Exit 0 when the plan can be applied, 1 when "
+        "a case file has problems or an edit is refused; with --detailed-exitcode: 0 no changes, 1 error, "
+        "2 changes.",
     )
     _add_paths(parser)
     source = parser.add_mutually_exclusive_group()
@@ -89,40 +118,68 @@ def _plan_command(subcommands: Subcommands) -> None:
     source.add_argument(
         "--stack", metavar="NAME", help="run `pulumi stack export --stack NAME` (default: the selected stack)"
     )
+    source.add_argument(
+        "--from-plan", metavar="FILE", help="render a plan saved with --format json (no case file is read)"
+    )
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    parser.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="as terraform plan: 0 no changes, 1 error, 2 changes to apply",
+    )
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        metavar="BYTES",
+        help="markdown: fit into BYTES (UTF-8) keeping the summary and whole cases only, e.g. 65536 for a "
+        "GitHub comment, 1048576 for a job summary",
+    )
+    parser.add_argument(
+        "--rest",
+        metavar="TEXT",
+        default=DEFAULT_REST,
+        help="markdown with --max-size: where the cases left out can be read (Markdown)",
+    )
     parser.set_defaults(run=_run_plan)
 
 
-def _read_state(args: argparse.Namespace) -> dict:
-    if args.state == "-":
-        return json.load(sys.stdin)
-    if args.state:
-        return json.loads(Path(args.state).read_text(encoding="utf-8"))
-    command = ["pulumi", "stack", "export", *(["--stack", args.stack] if args.stack else [])]
-    exported = subprocess.run(command, capture_output=True, text=True, check=False)
-    if exported.returncode != 0:
-        raise OSError(f"`{' '.join(command)}` failed: {exported.stderr.strip()}")
-    return json.loads(exported.stdout)
+def _plan_document(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The plan document of the case files and the stack state, or of a saved plan; None on usage errors."""
+    if args.from_plan:
+        return read_state(args.from_plan)
+    loaded = _load("plan", args.paths, show=False)
+    if loaded is None:
+        return None
+    cases, problems = loaded
+    if problems:
+        return plan_document([], find_root(), stack=args.stack, problems=problems)
+    state = read_state(args.state) if args.state else export_state(args.stack)
+    plans = review(cases, records_from_state(state))
+    return plan_document(plans, find_root(), stack=args.stack or stack_name(state))
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    loaded = _load("plan", args.paths)
-    if loaded is None:
-        return EXIT_USAGE
-    cases, problems = loaded
-    if problems:
-        print(f"{_count(len(problems), 'problem')} in the case files; no plan")
-        return EXIT_PROBLEMS
+    failed = EXIT_PROBLEMS if args.detailed_exitcode else EXIT_USAGE
     try:
-        state = _read_state(args)
-    except (OSError, json.JSONDecodeError) as error:
-        print(f"plan: cannot read the stack state: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    plans = review(cases, records_from_state(state))
-    print(render(plans))
-    return EXIT_PROBLEMS if any(p.refusals for p in plans) else EXIT_OK
+        document = _plan_document(args)
+    except StateError as error:
+        print(f"plan: {error}", file=sys.stderr)
+        return failed
+    if document is None:
+        return failed
+    if args.format == "json":
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(render_markdown(document, limit=args.max_size, rest=args.rest), end="")
+    else:
+        print(render_text(document), end="")
+    return exit_status(document, detailed=args.detailed_exitcode)
 
 
-COMMANDS: tuple[Callable[[Subcommands], None], ...] = (_validate_command, _plan_command)
+COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
+    _validate_command,
+    _plan_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

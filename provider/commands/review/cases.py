@@ -1,0 +1,111 @@
+"""What ``pulumi up`` would do to each case: the case files planned against the recorded stack state.
+
+It asks the same planning core as the provider, so a review and the run cannot disagree. It never
+calls AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provider.aws.execute import CaseRecord
+from provider.casefiles.loader import Case
+from provider.commands.review.state import Recorded
+from provider.planning.changes import FIELD_LABELS, changed_fields
+from provider.planning.plan import Action, plan, refused_edits, retire, stated_fields
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    """The plan for one case: its actions, or why it cannot be applied."""
+
+    name: str
+    source: str  # the case file, or "(file removed)"
+    record: CaseRecord | None  # None for a case that has no AWS case yet
+    actions: Sequence[Action]
+    refusals: Sequence[str] = ()
+    spec: Mapping[str, Any] = field(default_factory=dict)  # the case file now ({} when removed)
+    removed: bool = False
+    renamed_from: str = ""  # the earlier case name (from ``aliases``) whose record this case takes over
+
+    @property
+    def changes(self) -> bool:
+        """True when ``pulumi up`` would call AWS for this case."""
+        return bool(self.actions)
+
+    @property
+    def shown(self) -> bool:
+        """True when a reviewer must see this case: it changes, is refused or is renamed."""
+        return bool(self.actions or self.refusals or self.renamed_from)
+
+    def kind(self) -> str:
+        """What changes, in a few words: ``new case``, ``message, fields (severity)``, ``resolve`` ..."""
+        if self.refusals:
+            return "refused"
+        if self.removed:
+            return "file removed: resolve"
+        if self.record is None:
+            return "adopt" if self.actions and self.actions[0].op == "adopt" else "new case"
+        sent = self.record.sent
+        parts = [f"renamed from {self.renamed_from}"] if self.renamed_from else []
+        edited = changed_fields(sent.fields, stated_fields(self.spec))
+        if edited:
+            parts.append("fields (" + ", ".join(FIELD_LABELS[key] for key in edited) + ")")
+        added = len(self.spec.get("attachments", [])) - len(sent.fields.get("attachments", []))
+        if added > 0:
+            parts.append(_count(added, "attachment"))
+        messages = len(self.spec.get("communications", [])) - len(sent.messages)
+        if messages > 0:
+            parts.append(_count(messages, "message"))
+        status = self.spec.get("status", "open")
+        if status != sent.status:
+            parts.append("resolve" if status == "resolved" else "reopen")
+        return ", ".join(parts) or "no change"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def review(cases: Sequence[Case], recorded: Mapping[str, Recorded]) -> list[CasePlan]:
+    """Plan every case file against the recorded state; cases whose file is gone are resolved.
+
+    A case file that names an earlier name in ``aliases`` takes over the record of that name (a rename
+    opens no new case and resolves nothing). An edit is refused exactly as the provider's ``check``
+    refuses it, with the time it was sent added.
+    """
+    plans = []
+    claimed: set[str] = set()
+    for case in cases:
+        renamed_from = ""
+        known = recorded.get(case.name)
+        if known is None:
+            earlier = [alias for alias in case.spec.get("aliases", []) if alias in recorded]
+            if earlier:
+                renamed_from = earlier[0]
+                known = recorded[renamed_from]
+        claimed.add(renamed_from or case.name)
+        record = known.record if known else None
+        refusals = []
+        if known is not None:
+            for pointer, reason in refused_edits(known.record.sent, known.spec, case.spec):
+                refusals.append(f"{reason}{_sent_at(known.record, pointer)}")
+        actions = [] if refusals else plan(record.sent if record else None, case.spec)
+        plans.append(
+            CasePlan(case.name, case.source, record, actions, refusals, case.spec, False, renamed_from)
+        )
+    for name, known in sorted(recorded.items()):
+        if name not in claimed:
+            plans.append(
+                CasePlan(name, "(file removed)", known.record, retire(known.record.sent), removed=True)
+            )
+    return plans
+
+
+def _sent_at(record: CaseRecord, pointer: tuple[str | int, ...]) -> str:
+    index = pointer[1] if len(pointer) > 1 and pointer[0] == "communications" else None
+    if isinstance(index, int) and index < len(record.sent_at):
+        return f" (sent {record.sent_at[index]})"
+    return ""

@@ -1,0 +1,191 @@
+"""One plan comment per stack on a pull request (GitHub) or merge request (GitLab), and the approved
+fingerprint read back from it after the merge.
+
+The comment is found again by its hidden first line (``<!-- support-cases-plan stack=NAME ...-->``) and
+edited in place, so a pull request carries one current plan per stack. After the merge the pipeline
+asks which request brought the commit and reads the fingerprint from that request's plan comment,
+written by the pipeline's own account (``--author``), never by anyone else.
+
+GitHub REST API: issue comments (``/repos/{repo}/issues/{n}/comments``, ``PATCH
+/repos/{repo}/issues/comments/{id}``) and ``/repos/{repo}/commits/{sha}/pulls``. GitLab REST API v4:
+merge-request notes (``/projects/{id}/merge_requests/{iid}/notes``) and
+``/projects/{id}/repository/commits/{sha}/merge_requests``. Only the standard library speaks HTTP here.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from provider.commands.review.markdown import fingerprint_in, marker_prefix
+
+PAGE = 100  # items per page; both APIs allow at most 100
+
+
+class ForgeError(Exception):
+    """A comments API call failed or the request cannot be found; says which call and why."""
+
+
+class Comment(NamedTuple):
+    """A comment (GitHub) or note (GitLab): its id, author login and Markdown body."""
+
+    id: int
+    author: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Forge:
+    """A comments API: where it is, how to authenticate, and the paths of the calls."""
+
+    name: str
+    api: str  # base URL without a trailing slash
+    headers: Mapping[str, str]
+    comments_path: str  # of one request, with {number}
+    comment_path: str  # of one comment of one request, with {number} and {id}
+    requests_of_commit_path: str  # with {sha}
+    update_method: str  # PATCH (GitHub) or PUT (GitLab)
+
+    def _call(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            self.api + path, data=data, method=method, headers=dict(self.headers)
+        )
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace")[:300]
+            raise ForgeError(f"{self.name}: {method} {path} answered {error.code}: {detail}") from None
+        except (urllib.error.URLError, OSError) as error:
+            raise ForgeError(f"{self.name}: {method} {path} failed: {error}") from None
+
+    def comments(self, number: int) -> Iterator[Comment]:
+        """Every comment of request ``number``, page after page."""
+        path = self.comments_path.format(number=number)
+        for page in range(1, 10_000):
+            items = self._call("GET", f"{path}?per_page={PAGE}&page={page}")
+            for item in items:
+                if not item.get("system"):  # GitLab's own notes ("added 1 commit")
+                    user = item.get("user") or item.get("author") or {}
+                    yield Comment(
+                        int(item["id"]), str(user.get("login") or user.get("username")), item["body"]
+                    )
+            if len(items) < PAGE:
+                return
+
+    def create(self, number: int, body: str) -> int:
+        return int(self._call("POST", self.comments_path.format(number=number), {"body": body})["id"])
+
+    def update(self, number: int, comment: int, body: str) -> None:
+        self._call(self.update_method, self.comment_path.format(number=number, id=comment), {"body": body})
+
+    def merged_request(self, sha: str) -> int:
+        """The number of the merged request that brought commit ``sha``."""
+        found = self._call("GET", self.requests_of_commit_path.format(sha=sha))
+        merged = [item for item in found if item.get("merged_at") or item.get("state") == "merged"]
+        exact = [
+            item for item in merged if sha in (item.get("merge_commit_sha"), item.get("squash_commit_sha"))
+        ]
+        for item in exact or merged:
+            return int(item.get("number") or item["iid"])
+        raise ForgeError(f"{self.name}: no merged request brought commit {sha}")
+
+
+def github(environ: Mapping[str, str]) -> Forge:
+    """GitHub from an Actions job's environment: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN."""
+    repo = _need(environ, "GITHUB_REPOSITORY")
+    return Forge(
+        name="GitHub",
+        api=environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+        headers={
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {_need(environ, 'GITHUB_TOKEN')}",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "support-cases-as-code",
+        },
+        comments_path=f"/repos/{repo}/issues/{{number}}/comments",
+        comment_path=f"/repos/{repo}/issues/comments/{{id}}",
+        requests_of_commit_path=f"/repos/{repo}/commits/{{sha}}/pulls",
+        update_method="PATCH",
+    )
+
+
+def gitlab(environ: Mapping[str, str]) -> Forge:
+    """GitLab from a CI job's environment: CI_API_V4_URL, CI_PROJECT_ID, and GITLAB_TOKEN (a project
+    access token with the api scope: a job token cannot write notes)."""
+    project = urllib.parse.quote(_need(environ, "CI_PROJECT_ID"), safe="")
+    base = f"/projects/{project}"
+    return Forge(
+        name="GitLab",
+        api=_need(environ, "CI_API_V4_URL").rstrip("/"),
+        headers={"PRIVATE-TOKEN": _need(environ, "GITLAB_TOKEN"), "User-Agent": "support-cases-as-code"},
+        comments_path=f"{base}/merge_requests/{{number}}/notes",
+        comment_path=f"{base}/merge_requests/{{number}}/notes/{{id}}",
+        requests_of_commit_path=f"{base}/repository/commits/{{sha}}/merge_requests",
+        update_method="PUT",
+    )
+
+
+FORGES = {"github": github, "gitlab": gitlab}
+
+
+def detect(environ: Mapping[str, str]) -> str:
+    """``github`` in GitHub Actions, ``gitlab`` in GitLab CI."""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    if environ.get("GITLAB_CI") == "true":
+        return "gitlab"
+    raise ForgeError("not in GitHub Actions or GitLab CI: say which with --forge github|gitlab")
+
+
+def request_number(forge: str, environ: Mapping[str, str]) -> int:
+    """The pull request of a GitHub ``pull_request`` event, or GitLab's CI_MERGE_REQUEST_IID."""
+    if forge == "gitlab":
+        return int(_need(environ, "CI_MERGE_REQUEST_IID"))
+    event = json.loads(Path(_need(environ, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
+    number = (event.get("pull_request") or {}).get("number")
+    if number is None:
+        raise ForgeError("the GitHub event is not a pull request: give --request NUMBER")
+    return int(number)
+
+
+def post_plan(forge: Forge, number: int, stack: str | None, body: str, author: str | None) -> str:
+    """Create this stack's plan comment on request ``number``, or edit the one already there."""
+    prefix = marker_prefix(stack)
+    if not body.startswith(prefix + " "):
+        raise ForgeError(f"the comment does not start with this stack's marker {prefix} ... -->")
+    for comment in forge.comments(number):
+        if comment.body.startswith(prefix + " ") and author in (None, comment.author):
+            forge.update(number, comment.id, body)
+            return f"updated comment {comment.id} on request {number}"
+    return f"created comment {forge.create(number, body)} on request {number}"
+
+
+def approved(forge: Forge, sha: str, stack: str | None, author: str | None) -> str:
+    """The fingerprint in the plan comment of the request that merged ``sha``."""
+    number = forge.merged_request(sha)
+    found = [
+        fingerprint
+        for comment in forge.comments(number)
+        if author in (None, comment.author) and (fingerprint := fingerprint_in(comment.body, stack))
+    ]
+    if not found:
+        who = f" by {author}" if author else ""
+        raise ForgeError(f"request {number} has no plan comment{who} with a fingerprint for stack {stack}")
+    return found[-1]
+
+
+def _need(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name)
+    if not value:
+        raise ForgeError(f"{name} is not set")
+    return value

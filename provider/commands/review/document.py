@@ -1,0 +1,126 @@
+"""The plan document: one JSON-plain description of a plan, from which every format is rendered.
+
+``plan --format json`` prints it as it is; Markdown and text are renderings of it, so a saved plan can
+be rendered again (``--from-plan``) and every rendering shows the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from provider.casefiles.attachments import attachment_path
+from provider.casefiles.loader import Problem
+from provider.commands.review.cases import CasePlan
+from provider.commands.review.fingerprint import fingerprint
+from provider.commands.review.warnings import case_warnings, quota_warnings
+from provider.planning.plan import MAX_BODY, Action
+
+FORMAT = 1  # the version of this document's shape
+
+# The Support API operations one planned action makes that change something at AWS (reads left out).
+_WRITES = {"create": "CreateCase", "send": "AddCommunicationToCase", "resolve": "ResolveCase"}
+
+
+def api_calls(action: Action) -> list[str]:
+    """The writing Support API calls of ``action``, in order: an attachment set is uploaded first."""
+    calls = ["AddAttachmentsToSet"] if action.attachments else []
+    return calls + ([_WRITES[action.op]] if action.op in _WRITES else [])
+
+
+def action_entry(action: Action, source: str, root: Path) -> dict[str, Any]:
+    """One planned action as the document holds it: the preview's outbox entry with the exact body (one
+    string) and the size and SHA-256 of each attached file."""
+    entry = action.outbox_entry()
+    if action.body:
+        entry["communicationBody"] = action.body
+    if action.attachments:
+        entry["attachments"] = [_file(name, source, root) for name in action.attachments]
+    return entry
+
+
+def _file(name: str, source: str, root: Path) -> dict[str, Any]:
+    path = attachment_path(source, name)
+    data = (root / path).read_bytes()
+    return {"file": name, "path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def case_entry(plan: CasePlan, root: Path) -> dict[str, Any]:
+    """One case that a reviewer must see, JSON-plain."""
+    record = plan.record
+    actions = [action_entry(action, plan.source, root) for action in plan.actions]
+    calls = Counter(call for action in plan.actions for call in api_calls(action))
+    before = record.sent.fields.get("severityCode") if record else None
+    severity = plan.spec.get("severityCode", before) if not plan.removed else before
+    files = [file for action in actions for file in action.get("attachments", [])]
+    return {
+        "name": plan.name,
+        "source": plan.source,
+        "change": plan.kind(),
+        "caseId": record.case_id if record else None,
+        "displayId": (record.display_id or None) if record else None,
+        "renamedFrom": plan.renamed_from or None,
+        "severity": severity,
+        "severityBefore": before if record and before != severity else None,
+        "calls": dict(calls),
+        "largestBody": max((len(action.body) for action in plan.actions), default=0),
+        "attachmentCount": len(files),
+        "attachmentBytes": sum(file["bytes"] for file in files),
+        "cc": sorted({address for action in plan.actions for address in action.cc}),
+        "actions": actions,
+        "refusals": list(plan.refusals),
+        "warnings": case_warnings(plan, actions),
+    }
+
+
+def plan_document(
+    plans: Sequence[CasePlan],
+    root: Path,
+    *,
+    stack: str | None = None,
+    problems: Sequence[Problem] = (),
+) -> dict[str, Any]:
+    """The whole plan: totals, warnings, every case that changes, is refused or renamed, and the fingerprint
+    (None when the plan cannot be applied: a case file has problems or an edit is refused)."""
+    cases = [case_entry(plan, root) for plan in plans if plan.shown]
+    calls = Counter[str]()
+    for case in cases:
+        calls.update(case["calls"])
+    refused = sum(1 for case in cases if case["refusals"])
+    changed = sum(1 for plan in plans if plan.changes)
+    applicable = not problems and not refused
+    if problems:
+        status = "invalid"
+    elif refused:
+        status = "refused"
+    else:
+        status = "changes" if changed else "no-changes"
+    return {
+        "format": FORMAT,
+        "stack": stack,
+        "status": status,
+        "fingerprint": fingerprint(cases) if applicable else None,
+        "maxBody": MAX_BODY,
+        "totals": {
+            "cases": len(plans),
+            "changed": changed,
+            "unchanged": sum(1 for plan in plans if not plan.shown),
+            "refused": refused,
+            "newCases": sum(1 for plan in plans if any(a.op == "create" for a in plan.actions)),
+            "calls": dict(sorted(calls.items())),
+        },
+        "problems": [str(problem) for problem in problems],
+        "warnings": [w for case in cases for w in case["warnings"]] + quota_warnings(plans),
+        "cases": cases,
+    }
+
+
+def exit_status(document: Mapping[str, Any], *, detailed: bool) -> int:
+    """0 applicable (with ``detailed``: no changes), 1 problems or refused edits, 2 changes (``detailed``),
+    as ``terraform plan -detailed-exitcode``."""
+    if document["status"] in ("invalid", "refused"):
+        return 1
+    return 2 if detailed and document["status"] == "changes" else 0

@@ -1,0 +1,78 @@
+"""The stack state a plan starts from: ``pulumi stack export``, read by the CLI and by the program alike."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from provider.aws.execute import CaseRecord
+
+
+class StateError(Exception):
+    """The stack state could not be read."""
+
+
+class Recorded(NamedTuple):
+    """One case as the stack state holds it: the provider's record and the case file as last applied."""
+
+    record: CaseRecord
+    spec: Mapping[str, Any]
+
+
+def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
+    """The cases of a ``pulumi stack export`` document, by case name.
+
+    A case is any resource whose outputs carry the provider's record (``caseName`` and ``sent``), so the
+    generic dynamic type and a named resource type are read alike.
+    """
+    resources = (state.get("deployment") or {}).get("resources") or []
+    return {
+        outputs["caseName"]: Recorded(CaseRecord.from_outputs(outputs), outputs.get("spec") or {})
+        for resource in resources
+        if not resource.get("delete")
+        and "sent" in (outputs := resource.get("outputs") or {})
+        and "caseName" in outputs
+    }
+
+
+def stack_name(state: Mapping[str, Any]) -> str | None:
+    """The stack an export belongs to, from its resources' URNs (``urn:pulumi:STACK::PROJECT::...``)."""
+    for resource in (state.get("deployment") or {}).get("resources") or []:
+        urn = str(resource.get("urn", ""))
+        if urn.startswith("urn:pulumi:"):
+            return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+    return None
+
+
+def export_state(stack: str | None = None, *, cwd: Path | None = None) -> dict[str, Any]:
+    """``pulumi stack export --show-secrets`` of ``stack`` (default: the selected stack).
+
+    Secrets are shown because a sensitive case keeps what was sent as a Pulumi secret, and the plan is
+    computed from it; the document stays in memory and is never printed.
+    """
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise StateError("`pulumi` is not on the PATH (source tools/env.sh, or install the Pulumi CLI)")
+    command = [pulumi, "stack", "export", "--show-secrets", *(["--stack", stack] if stack else [])]
+    shown = " ".join(["pulumi", *command[1:]])
+    exported = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
+    if exported.returncode != 0:
+        raise StateError(f"`{shown}` failed: {exported.stderr.strip()}")
+    try:
+        return json.loads(exported.stdout)
+    except json.JSONDecodeError as error:
+        raise StateError(f"`{shown}` printed no JSON document: {error}") from None
+
+
+def read_state(path: str) -> dict[str, Any]:
+    """A ``pulumi stack export`` document saved in a file (``-`` for standard input)."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        return json.loads(text)
+    except (OSError, json.JSONDecodeError) as error:
+        raise StateError(f"cannot read the stack state from {path}: {error}") from None

@@ -1,0 +1,54 @@
+"""The plan as plain text for a terminal: the same document as the Markdown, every message line by line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_LABELS = {"ccEmailAddresses": "cc"}
+BANNER = (
+    "Sent mail cannot be unsent: `pulumi up` sends every message below to AWS Support, where people read it."
+)
+
+
+def render_text(document: Mapping[str, Any]) -> str:
+    """Problems, or: banner, warnings, one block per case, fingerprint and a one-line summary."""
+    if document["status"] == "invalid":
+        problems = document["problems"]
+        return "\n".join([*problems, f"{len(problems):,} problem(s) in the case files; no plan"]) + "\n"
+    lines = []
+    if document["status"] != "no-changes":
+        lines += [BANNER, ""]
+    for item in document["warnings"]:
+        lines.append(f"warning: {item['case'] + ': ' if item['case'] else ''}{item['message']}")
+    if document["warnings"]:
+        lines.append("")
+    for case in document["cases"]:
+        where = f"case {case['displayId'] or case['caseId']}" if case.get("caseId") else "new case"
+        lines.append(f"{case['name']} ({where}, {case['source']}): {case['change']}")
+        lines += [f"  refused: {reason}" for reason in case["refusals"]]
+        for number, action in enumerate(case["actions"], 1):
+            lines += _action(number, action)
+        lines.append("")
+    if document["fingerprint"]:
+        lines.append(f"fingerprint: {document['fingerprint']}")
+    totals = document["totals"]
+    steps = sum(len(case["actions"]) for case in document["cases"])
+    summary = f"{steps} step(s) for {totals['changed']} case(s); {totals['unchanged']} unchanged"
+    if totals["refused"]:
+        summary += f"; {totals['refused']} refused (fix them before merging)"
+    return "\n".join([*lines, summary]) + "\n"
+
+
+def _action(number: int, action: Mapping[str, Any]) -> list[str]:
+    entry = dict(action)
+    lines = [f"{number}. {entry.pop('call')}: {entry.pop('why')}"]
+    body = entry.pop("communicationBody", "")
+    files = entry.pop("attachments", [])
+    for key, value in entry.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        lines.append(f"  {_LABELS.get(key, key)}: {shown}")
+    if files:
+        lines.append("  attachments: " + ", ".join(f"{f['path']} ({f['bytes']:,} bytes)" for f in files))
+    lines += ["  | " + line if line else "  |" for line in body.splitlines()]
+    return lines
