@@ -1,4 +1,7 @@
-"""``python -m supportlocal --port PORT --data DIR``: serve until SIGTERM or SIGINT."""
+"""``python -m supportlocal --port PORT --data DIR [--catalogue FILE] [--no-quotas]``: serve until stopped.
+
+SIGTERM or SIGINT stops it cleanly.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import signal
 import threading
 from pathlib import Path
 
-from supportlocal.server import SupportServer
+from supportlocal import catalogue
+from supportlocal.service.quotas import OFF, QuotaPlan
+from supportlocal.web.server import SupportServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,9 +22,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: pick a free one)")
     parser.add_argument("--data", type=Path, required=True, help="directory for the SQLite state")
+    parser.add_argument(
+        "--catalogue",
+        type=Path,
+        default=catalogue.DEFAULT_PATH,
+        help="the AWS Support catalogue snapshot to serve (default: catalogue/aws-support.json)",
+    )
+    parser.add_argument(
+        "--no-quotas",
+        action="store_true",
+        help="switch off the Support API quotas (per account: 5 operations a second, 10 new cases an hour)",
+    )
     args = parser.parse_args(argv)
 
-    server = SupportServer(args.port, args.data)
+    try:
+        served = catalogue.load(args.catalogue)
+    except ValueError as error:
+        parser.error(str(error))
+    server = SupportServer(args.port, args.data, served, OFF if args.no_quotas else QuotaPlan())
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

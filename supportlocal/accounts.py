@@ -6,9 +6,11 @@ without 12 consecutive digits (``testing``, ``AKIAIOSFODNN7EXAMPLE``...) belongs
 account ``123456789012``. So ``AKIA111111111111`` is account ``111111111111`` and
 ``AKIA222222222222XYZ`` is account ``222222222222``. The secret key is never checked nor kept.
 
-Every account starts on the ``business`` plan with no open-case limit. As on AWS, only the
-business, enterprise-on-ramp and enterprise plans may call the Support API; on ``basic`` and
-``developer`` every call answers ``SubscriptionRequiredException``.
+Every account starts on the ``business`` plan with no open-case limit. As on AWS (S4, the note on
+every operation of the pinned botocore model), the Support API needs Business Support+, Enterprise
+Support or Unified Operations, or where those are not offered yet Business, Enterprise On-Ramp or
+Enterprise; on ``basic`` and ``developer`` every call answers ``SubscriptionRequiredException`` with
+the message AWS gives (S23).
 """
 
 from __future__ import annotations
@@ -19,8 +21,14 @@ from supportlocal.errors import SupportError
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_PLAN = "business"
-PLANS = ("basic", "developer", "business", "enterprise-on-ramp", "enterprise")
-API_PLANS = frozenset({"business", "enterprise-on-ramp", "enterprise"})
+API_PLANS = (
+    "business-support-plus",
+    "enterprise",
+    "unified-operations",
+    "business",
+    "enterprise-on-ramp",
+)
+PLANS = ("basic", "developer", *API_PLANS)
 AWS_SUBMITTER = "Amazon Web Services"
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")

@@ -47,10 +47,12 @@ class ControlClient:
         *,
         submitted_by: str | None = None,
         attachments: list[tuple[str, bytes]] | None = None,
+        status: str | None = None,
     ) -> None:
         """Add a communication from AWS (``submittedBy`` "Amazon Web Services" unless given).
 
-        ``attachments`` are (fileName, bytes) pairs.
+        ``attachments`` are (fileName, bytes) pairs; ``status`` moves the case in the same step
+        (e.g. ``pending-customer-action`` when the engineer asks for information).
         """
         self._request(
             "POST",
@@ -59,6 +61,7 @@ class ControlClient:
                 "caseId": case_id,
                 "body": body,
                 "submittedBy": submitted_by,
+                "status": status,
                 "attachments": [
                     {"fileName": name, "data": base64.b64encode(data).decode()}
                     for name, data in attachments or []
@@ -67,7 +70,7 @@ class ControlClient:
         )
 
     def set_status(self, case_id: str, status: str) -> None:
-        """Set a case's status, e.g. ``pending-customer-action`` or ``work-in-progress``."""
+        """Set a case's status: any of the model's (``work-in-progress``, ``pending-customer-action``...)."""
         self._request("POST", "set-status", {"caseId": case_id, "status": status})
 
     def set_severity(self, case_id: str, severity_code: str) -> None:
@@ -75,7 +78,7 @@ class ControlClient:
         self._request("POST", "set-severity", {"caseId": case_id, "severityCode": severity_code})
 
     def set_plan(self, account_id: str, plan: str) -> None:
-        """Set an account's plan: basic, developer, business, enterprise-on-ramp or enterprise."""
+        """Set an account's plan: basic, developer, or one with the Support API (business, enterprise...)."""
         self._request("POST", "set-plan", {"accountId": account_id, "plan": plan})
 
     def set_case_limit(self, account_id: str, limit: int | None) -> None:
@@ -95,16 +98,25 @@ class ControlClient:
         *,
         throttle_rate: float = 0.0,
         error_rate: float = 0.0,
+        lost_answer_rate: float = 0.0,
+        lost_answer: str = "500",
         latency_ms: int = 0,
         operations: list[str] | None = None,
     ) -> None:
-        """Inject ThrottlingException / HTTP 500 InternalServerError at these rates and added latency."""
+        """Inject faults at these rates (optionally only for ``operations``), and added latency.
+
+        ``throttle_rate``: ThrottlingException instead of the call; ``error_rate``: HTTP 500
+        InternalServerError instead of the call; ``lost_answer_rate``: the call runs and commits, then
+        its answer is lost: HTTP 500 (``lost_answer="500"``) or the connection closes (``"drop"``).
+        """
         self._request(
             "POST",
             "set-faults",
             {
                 "throttleRate": throttle_rate,
                 "errorRate": error_rate,
+                "lostAnswerRate": lost_answer_rate,
+                "lostAnswer": lost_answer,
                 "latencyMs": latency_ms,
                 "operations": operations,
             },
@@ -114,8 +126,36 @@ class ControlClient:
         """Remove every injected fault."""
         self._request("POST", "clear-faults")
 
+    def set_quotas(
+        self,
+        *,
+        calls_per_second: float | None = 5.0,
+        cases_per_hour: int | None = 10,
+        attachment_sets_per_minute: int | None = None,
+    ) -> dict[str, Any]:
+        """Set the per-account quotas (None switches one off); the defaults are AWS's (S27).
+
+        ``set_quotas(calls_per_second=None, cases_per_hour=None)`` switches them all off. Returns the plan.
+        """
+        return self._request(
+            "POST",
+            "set-quotas",
+            {
+                "callsPerSecond": calls_per_second,
+                "casesPerHour": cases_per_hour,
+                "attachmentSetsPerMinute": attachment_sets_per_minute,
+            },
+        )
+
+    def quotas(self) -> dict[str, Any]:
+        """The quotas in force: calls_per_second, cases_per_hour, attachment_sets_per_minute."""
+        return self._request("GET", "quotas")
+
     def calls(self) -> list[dict[str, Any]]:
-        """The Support API call log, oldest first: dicts with operation, account, caseId, time, outcome."""
+        """The Support API call log, oldest first: dicts with operation, account, caseId, time, outcome.
+
+        ``outcome`` is ``ok``, the error code answered, or ``lost-answer`` (it ran; its answer was lost).
+        """
         return self._request("GET", "calls")["calls"]
 
     def reset_calls(self) -> None:

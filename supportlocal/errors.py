@@ -21,3 +21,8 @@ def case_not_found(case_id: str | None) -> SupportError:
 def validation_error(message: str) -> SupportError:
     """A request that the service model or the service's own rules reject."""
     return SupportError("ValidationException", message)
+
+
+def invalid_parameter(message: str) -> SupportError:
+    """``InvalidParameterValueException``: what AWS answers for a category code the service lacks (S13)."""
+    return SupportError("InvalidParameterValueException", message)

@@ -30,13 +30,29 @@ class Endpoint:
 
 
 @contextmanager
-def running_server(data_dir: Path, *, port: int = 0, timeout: float = 20.0) -> Iterator[Endpoint]:
-    """Run supportlocal on ``data_dir`` until the block ends (then SIGTERM, and wait for it to exit)."""
+def running_server(
+    data_dir: Path,
+    *,
+    port: int = 0,
+    timeout: float = 20.0,
+    quotas: bool = True,
+    catalogue: Path | None = None,
+) -> Iterator[Endpoint]:
+    """Run supportlocal on ``data_dir`` until the block ends (then SIGTERM, and wait for it to exit).
+
+    ``quotas=False`` starts it with ``--no-quotas`` (for tests that make many calls quickly);
+    ``catalogue`` serves another catalogue snapshot than ``catalogue/aws-support.json``.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "supportlocal", "--port", str(port), "--data", str(data_dir)]
+    if not quotas:
+        command.append("--no-quotas")
+    if catalogue is not None:
+        command += ["--catalogue", str(catalogue)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "supportlocal", "--port", str(port), "--data", str(data_dir)],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -16,7 +16,8 @@ _accounts = itertools.count(100000000001)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    with running_server(tmp_path_factory.mktemp("supportlocal")) as endpoint:
+    """One server per module, quotas off: these tests make many calls quickly (test_quotas.py proves them)."""
+    with running_server(tmp_path_factory.mktemp("supportlocal"), quotas=False) as endpoint:
         yield endpoint
 
 

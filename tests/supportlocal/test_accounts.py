@@ -48,8 +48,16 @@ def test_without_business_support_every_call_needs_a_subscription(server, accoun
     ]
     for call, params in calls:
         assert code_of(call, **params) == "SubscriptionRequiredException"
-    server.control.set_plan(account, "enterprise")
-    assert client.describe_cases()["cases"][0]["status"] == "opened"
+    with pytest.raises(ClientError) as refused:
+        client.describe_services()
+    # S23: the message AWS answers.
+    assert refused.value.response["Error"]["Message"] == (
+        "AWS Premium Support Subscription is required to use this service."
+    )
+    # S4 (every operation's note): these plans include the Support API.
+    for plan in ("business-support-plus", "unified-operations", "enterprise"):
+        server.control.set_plan(account, plan)
+        assert client.describe_cases()["cases"][0]["caseId"] == case_id
 
 
 def test_the_open_case_limit(server, account, client, new_case):

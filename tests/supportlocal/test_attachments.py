@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,6 +23,8 @@ def files(*names: str) -> list[dict]:
 
 def test_a_set_expires_one_hour_after_creation(server, client):
     answer = client.add_attachments_to_set(attachments=files("a.log"))
+    # S22 (AWS CLI example): expiryTime "2020-05-14T17:04:40.790+0000".
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", answer["expiryTime"])
     expiry = datetime.fromisoformat(answer["expiryTime"])
     now = datetime.fromisoformat(server.control.now())
     assert timedelta(minutes=59) < expiry - now <= timedelta(hours=1)
@@ -37,6 +40,8 @@ def test_attachments_reach_the_case_and_their_bytes_come_back(client, new_case):
     case_id = new_case(attachmentSetId=first["attachmentSetId"])
     [message] = client.describe_communications(caseId=case_id)["communications"]
     assert [a["fileName"] for a in message["attachmentSet"]] == ["one.txt", "two.bin"]
+    # S4 (Communication): ``attachments`` lists every file; ``attachmentSet`` those of 5 MB or less.
+    assert message["attachments"] == message["attachmentSet"]
     for attachment in message["attachmentSet"]:
         answer = client.describe_attachment(attachmentId=attachment["attachmentId"])["attachment"]
         assert answer == {
@@ -51,14 +56,19 @@ def test_attachments_reach_the_case_and_their_bytes_come_back(client, new_case):
     assert [a["fileName"] for a in newest["attachmentSet"]] == ["three.png"]
 
 
+# S4 (AttachmentSetSizeLimitExceeded): "A limit for the size of an attachment set has been exceeded. The
+# limits are three attachments and 5 MB per attachment." (AttachmentLimitExceeded is about how many sets
+# are created in a short time: test_quotas.py.)
+
+
 def test_a_set_holds_at_most_three_attachments(client):
     full = client.add_attachments_to_set(attachments=files("1", "2", "3"))["attachmentSetId"]
     assert code_of(client.add_attachments_to_set, attachmentSetId=full, attachments=files("4")) == (
-        "AttachmentLimitExceeded"
+        "AttachmentSetSizeLimitExceeded"
     )
     assert (
         code_of(client.add_attachments_to_set, attachments=files("1", "2", "3", "4"))
-        == "AttachmentLimitExceeded"
+        == "AttachmentSetSizeLimitExceeded"
     )
 
 

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -68,6 +69,17 @@ def test_launcher_reports_a_failed_start_with_the_process_output(tmp_path):
     assert "Error" in str(failure.value)  # the traceback the process printed
 
 
+def test_data_of_an_older_schema_is_refused_not_misread(tmp_path):
+    with sqlite3.connect(tmp_path / "supportlocal.sqlite3") as old:
+        old.execute("CREATE TABLE cases (case_id TEXT PRIMARY KEY)")
+    with (
+        pytest.raises(RuntimeError, match="written by another supportlocal version") as failure,
+        running_server(tmp_path, timeout=15),
+    ):
+        pass
+    assert f"remove {tmp_path}" in str(failure.value)
+
+
 def client_for(url: str, account: str = "222233334444"):
     return boto3.client(
         "support",
@@ -79,7 +91,7 @@ def client_for(url: str, account: str = "222233334444"):
 
 
 def test_restart_with_the_same_data_keeps_everything(tmp_path):
-    with running_server(tmp_path) as first:
+    with running_server(tmp_path, quotas=False) as first:
         client = client_for(first.url)
         kept = client.create_case(subject="Kept", communicationBody="first", severityCode="urgent")["caseId"]
         done = client.create_case(subject="Done", communicationBody="bye")["caseId"]
@@ -98,7 +110,7 @@ def test_restart_with_the_same_data_keeps_everything(tmp_path):
         communications = client.describe_communications(caseId=kept)["communications"]
         calls = first.control.calls()
 
-    with running_server(tmp_path) as second:
+    with running_server(tmp_path, quotas=False) as second:
         client = client_for(second.url)
         assert client.describe_cases(includeResolvedCases=True)["cases"] == before
         assert client.describe_communications(caseId=kept)["communications"] == communications
@@ -115,7 +127,7 @@ def test_restart_with_the_same_data_keeps_everything(tmp_path):
 
 
 def test_eight_parallel_clients_neither_lose_nor_double_writes(tmp_path):
-    with running_server(tmp_path) as endpoint:
+    with running_server(tmp_path, quotas=False) as endpoint:
         shared = client_for(endpoint.url).create_case(subject="Shared", communicationBody="start")["caseId"]
         errors: list[BaseException] = []
 

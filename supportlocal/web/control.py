@@ -1,7 +1,8 @@
 """The control API under ``/_supportlocal/``: JSON in, JSON out, apart from the AWS protocol.
 
 Every route is ``POST /_supportlocal/<action>`` with a JSON object body, except the reads
-``GET /_supportlocal/calls``, ``GET /_supportlocal/clock`` and ``GET /_supportlocal/faults``.
+``GET /_supportlocal/calls``, ``GET /_supportlocal/clock``, ``GET /_supportlocal/faults`` and
+``GET /_supportlocal/quotas``.
 Errors answer ``{"error": code, "message": text}`` with status 400 (bad input) or 404.
 """
 
@@ -13,11 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from supportlocal.accounts import PLANS
-from supportlocal.clock import iso
 from supportlocal.errors import SupportError, validation_error
-from supportlocal.faults import FaultPlan, Faults
-from supportlocal.protocol import MODEL
 from supportlocal.service import SupportService
+from supportlocal.service.quotas import QuotaPlan
+from supportlocal.state.clock import iso
+from supportlocal.web.faults import FaultPlan, Faults
+from supportlocal.web.protocol import MODEL
 
 PREFIX = "/_supportlocal/"
 BODY_SHAPE = MODEL.shape_for("CommunicationBody")
@@ -44,6 +46,8 @@ class Control:
             ("POST", "set-faults"): self.set_faults,
             ("POST", "clear-faults"): self.clear_faults,
             ("GET", "faults"): self.fault_plan,
+            ("POST", "set-quotas"): self.set_quotas,
+            ("GET", "quotas"): self.quota_plan,
             ("GET", "calls"): self.calls,
             ("POST", "reset-calls"): self.reset_calls,
         }
@@ -62,7 +66,7 @@ class Control:
             return 400, {"error": "ValidationException", "message": str(error)}
 
     def reply(self, payload: Payload) -> Payload:
-        """Add a communication from AWS to a case, with optional base64 attachments."""
+        """Add a communication from AWS to a case, with optional base64 attachments and status move."""
         body = _text(payload, "body")
         if not BODY_SHAPE.metadata["min"] <= len(body) <= BODY_SHAPE.metadata["max"]:
             raise validation_error("body must have between 1 and 8000 characters")
@@ -74,7 +78,14 @@ class Control:
                 )
             except binascii.Error:
                 raise validation_error("attachment data must be base64") from None
-        self.service.reply(_text(payload, "caseId"), body, payload.get("submittedBy"), attachments)
+        status = payload.get("status")
+        self.service.reply(
+            _text(payload, "caseId"),
+            body,
+            payload.get("submittedBy"),
+            attachments,
+            _text(payload, "status") if status else None,
+        )
         return OK
 
     def set_status(self, payload: Payload) -> Payload:
@@ -123,6 +134,8 @@ class Control:
             FaultPlan(
                 throttle_rate=float(payload.get("throttleRate", 0.0)),
                 error_rate=float(payload.get("errorRate", 0.0)),
+                lost_answer_rate=float(payload.get("lostAnswerRate", 0.0)),
+                lost_answer=str(payload.get("lostAnswer", "500")),
                 latency_ms=int(payload.get("latencyMs", 0)),
                 operations=tuple(operations) if operations is not None else None,
             )
@@ -137,6 +150,21 @@ class Control:
     def fault_plan(self, payload: Payload) -> Payload:
         """The fault plan in force."""
         return self.faults.plan.as_dict()
+
+    def set_quotas(self, payload: Payload) -> Payload:
+        """Replace the quota plan (a missing or null member switches that quota off)."""
+        self.service.quotas.set(
+            QuotaPlan(
+                calls_per_second=payload.get("callsPerSecond"),
+                cases_per_hour=payload.get("casesPerHour"),
+                attachment_sets_per_minute=payload.get("attachmentSetsPerMinute"),
+            )
+        )
+        return self.service.quotas.plan.as_dict()
+
+    def quota_plan(self, payload: Payload) -> Payload:
+        """The quota plan in force."""
+        return self.service.quotas.plan.as_dict()
 
     def calls(self, payload: Payload) -> Payload:
         """The call log."""

@@ -33,9 +33,18 @@ class Clock:
 
 
 def iso(timestamp: float) -> str:
-    """A timestamp as the Support API writes it: ISO 8601, UTC, milliseconds, ``Z``."""
+    """A time as DescribeCases writes it (S22: ``2020-03-23T21:31:47.774Z``)."""
+    return _milliseconds(timestamp) + "Z"
+
+
+def iso_offset(timestamp: float) -> str:
+    """A time as AddAttachmentsToSet writes ``expiryTime`` (S22: ``2020-05-14T17:04:40.790+0000``)."""
+    return _milliseconds(timestamp) + "+0000"
+
+
+def _milliseconds(timestamp: float) -> str:
     moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 def year(timestamp: float) -> int:

@@ -1,8 +1,11 @@
-"""SQLite state under ``--data``: cases, communications, attachments, accounts, the clock, the call log.
+"""SQLite state under ``--data``: cases, messages, attachments, uploads, accounts, the clock, the call log.
 
 One connection serves every request thread; ``transaction()`` holds a lock and an immediate SQLite
 transaction, so concurrent requests never lose or double a write and a failed operation leaves
 nothing behind. WAL journaling keeps each commit cheap and durable across restarts.
+
+The schema carries a version (``PRAGMA user_version``); a directory written by an older supportlocal
+is refused with a clear message rather than read wrongly.
 """
 
 from __future__ import annotations
@@ -17,34 +20,46 @@ from typing import Any
 
 from supportlocal.accounts import DEFAULT_PLAN
 
+SCHEMA_VERSION = 1
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id TEXT PRIMARY KEY, plan TEXT NOT NULL, case_limit INTEGER);
-CREATE TABLE IF NOT EXISTS cases (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE accounts (account_id TEXT PRIMARY KEY, plan TEXT NOT NULL, case_limit INTEGER);
+CREATE TABLE cases (
     case_id TEXT PRIMARY KEY, display_id INTEGER NOT NULL UNIQUE, account_id TEXT NOT NULL,
-    subject TEXT NOT NULL, status TEXT NOT NULL, service_code TEXT NOT NULL, category_code TEXT NOT NULL,
-    severity_code TEXT NOT NULL, submitted_by TEXT NOT NULL, language TEXT NOT NULL,
-    issue_type TEXT NOT NULL, cc_email_addresses TEXT NOT NULL, created REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS cases_by_account ON cases (account_id, created);
-CREATE TABLE IF NOT EXISTS communications (
+    subject TEXT NOT NULL, status TEXT NOT NULL, status_changed REAL NOT NULL, resolved_at REAL,
+    service_code TEXT NOT NULL, category_code TEXT NOT NULL, severity_code TEXT NOT NULL,
+    submitted_by TEXT NOT NULL, language TEXT NOT NULL, issue_type TEXT NOT NULL,
+    cc_email_addresses TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX cases_by_account ON cases (account_id, created);
+CREATE INDEX cases_by_status ON cases (status, status_changed);
+CREATE TABLE communications (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases (case_id),
     body TEXT NOT NULL, submitted_by TEXT NOT NULL, created REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS communications_by_case ON communications (case_id, created);
-CREATE TABLE IF NOT EXISTS attachment_sets (
-    set_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, expires REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS attachments (
-    attachment_id TEXT PRIMARY KEY, set_id TEXT NOT NULL REFERENCES attachment_sets (set_id),
+CREATE INDEX communications_by_case ON communications (case_id, created);
+CREATE TABLE attachment_sets (
+    set_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL);
+CREATE INDEX attachment_sets_by_account ON attachment_sets (account_id, created);
+CREATE TABLE attachments (
+    attachment_id TEXT PRIMARY KEY, set_id TEXT REFERENCES attachment_sets (set_id),
     account_id TEXT NOT NULL, file_name TEXT NOT NULL, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS communication_attachments (
+CREATE TABLE communication_attachments (
     communication_id INTEGER NOT NULL REFERENCES communications (id),
     attachment_id TEXT NOT NULL REFERENCES attachments (attachment_id));
-CREATE TABLE IF NOT EXISTS calls (
+CREATE TABLE uploads (
+    upload_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, file_name TEXT NOT NULL,
+    size INTEGER NOT NULL, part_size INTEGER NOT NULL, total_parts INTEGER NOT NULL,
+    created REAL NOT NULL, completed REAL, attachment_id TEXT REFERENCES attachments (attachment_id));
+CREATE TABLE upload_parts (
+    upload_id TEXT NOT NULL REFERENCES uploads (upload_id), part_index INTEGER NOT NULL,
+    data BLOB NOT NULL, etag TEXT NOT NULL, reported INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (upload_id, part_index));
+CREATE TABLE calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, account TEXT,
     case_id TEXT, time TEXT NOT NULL, outcome TEXT NOT NULL);
 """
 
-FIRST_DISPLAY_ID = 170000000001
+# S20: displayIds are 10-digit numbers (``1234563851``); these count up from here across accounts.
+FIRST_DISPLAY_ID = 1700000001
 
 
 class Store:
@@ -52,14 +67,22 @@ class Store:
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            data_dir / "supportlocal.sqlite3", check_same_thread=False, isolation_level=None
-        )
+        path = data_dir / "supportlocal.sqlite3"
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
+        if version == 0 and not has_tables:
+            self._db.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        elif version != SCHEMA_VERSION:
+            self._db.close()
+            raise RuntimeError(
+                f"{path} was written by another supportlocal version (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}); remove {data_dir} or pass another --data"
+            )
 
     def close(self) -> None:
         """Close the database."""
@@ -84,7 +107,12 @@ class Store:
     def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         return self._db.execute(sql, args).fetchall()
 
-    # meta: the clock offset
+    def _count(self, sql: str, *args: Any) -> int:
+        row = self._one(sql, *args)
+        assert row is not None
+        return int(row[0])
+
+    # meta: the clock offset, the URL-signing secret
 
     def get_meta(self, key: str, default: str) -> str:
         """A stored setting, or ``default``."""
@@ -115,7 +143,7 @@ class Store:
     def next_display_id(self) -> int:
         """The next numeric display id (unique across all accounts)."""
         row = self._one("SELECT MAX(display_id) AS last FROM cases")
-        return FIRST_DISPLAY_ID if row["last"] is None else row["last"] + 1
+        return FIRST_DISPLAY_ID if row is None or row["last"] is None else row["last"] + 1
 
     def insert_case(self, case: dict[str, Any]) -> None:
         """Add a case (``cc_email_addresses`` as a list)."""
@@ -158,16 +186,34 @@ class Store:
 
     def open_case_count(self, account_id: str) -> int:
         """How many of the account's cases are not resolved."""
-        row = self._one(
-            "SELECT COUNT(*) AS n FROM cases WHERE account_id = ? AND status != 'resolved'", account_id
+        return self._count(
+            "SELECT COUNT(*) FROM cases WHERE account_id = ? AND status != 'resolved'", account_id
         )
-        return int(row["n"])
 
-    def update_case(self, case_id: str, column: str, value: str) -> None:
-        """Set a case's ``status`` or ``severity_code``."""
-        if column not in ("status", "severity_code"):
-            raise ValueError(column)
-        self._db.execute(f"UPDATE cases SET {column} = ? WHERE case_id = ?", (value, case_id))
+    def cases_created_since(self, account_id: str, since: float) -> int:
+        """How many cases the account created after ``since``."""
+        return self._count(
+            "SELECT COUNT(*) FROM cases WHERE account_id = ? AND created > ?", account_id, since
+        )
+
+    def set_status(self, case_id: str, status: str, now: float, resolved_at: float | None) -> None:
+        """Set a case's status as of ``now``, with the time it was resolved (None unless resolved)."""
+        self._db.execute(
+            "UPDATE cases SET status = ?, status_changed = ?, resolved_at = ? WHERE case_id = ?",
+            (status, now, resolved_at, case_id),
+        )
+
+    def resolve_stale(self, status: str, changed_before: float, wait: float) -> None:
+        """Resolve every case still in ``status`` since before ``changed_before``, as of then + ``wait``."""
+        self._db.execute(
+            "UPDATE cases SET status = 'resolved', status_changed = status_changed + ?,"
+            " resolved_at = status_changed + ? WHERE status = ? AND status_changed <= ?",
+            (wait, wait, status, changed_before),
+        )
+
+    def set_severity(self, case_id: str, severity_code: str) -> None:
+        """Set a case's severity code."""
+        self._db.execute("UPDATE cases SET severity_code = ? WHERE case_id = ?", (severity_code, case_id))
 
     def set_cc_email_addresses(self, case_id: str, addresses: list[str]) -> None:
         """Replace a case's CC addresses."""
@@ -193,7 +239,7 @@ class Store:
     def communications(
         self, case_id: str, *, after: float | None = None, before: float | None = None
     ) -> list[dict[str, Any]]:
-        """A case's communications, newest first, each with its ``attachments`` (id, file name)."""
+        """A case's communications, newest first, each with its ``attachments`` (id, file name, size)."""
         sql = "SELECT * FROM communications WHERE case_id = ?"
         args: list[Any] = [case_id]
         if after is not None:
@@ -205,20 +251,27 @@ class Store:
         result = []
         for row in self._all(sql + " ORDER BY created DESC, id DESC", *args):
             attachments = self._all(
-                "SELECT a.attachment_id, a.file_name FROM communication_attachments ca"
-                " JOIN attachments a USING (attachment_id) WHERE ca.communication_id = ? ORDER BY ca.rowid",
+                "SELECT a.attachment_id, a.file_name, LENGTH(a.data) AS size"
+                " FROM communication_attachments ca JOIN attachments a USING (attachment_id)"
+                " WHERE ca.communication_id = ? ORDER BY ca.rowid",
                 row["id"],
             )
             result.append(dict(row) | {"attachments": [dict(a) for a in attachments]})
         return result
 
-    # attachments
+    # attachment sets and attachments
 
-    def insert_attachment_set(self, set_id: str, account_id: str, expires: float) -> None:
+    def insert_attachment_set(self, set_id: str, account_id: str, created: float, expires: float) -> None:
         """Create an empty attachment set."""
         self._db.execute(
-            "INSERT INTO attachment_sets (set_id, account_id, expires) VALUES (?, ?, ?)",
-            (set_id, account_id, expires),
+            "INSERT INTO attachment_sets (set_id, account_id, created, expires) VALUES (?, ?, ?, ?)",
+            (set_id, account_id, created, expires),
+        )
+
+    def attachment_sets_created_since(self, account_id: str, since: float) -> int:
+        """How many attachment sets the account created after ``since``."""
+        return self._count(
+            "SELECT COUNT(*) FROM attachment_sets WHERE account_id = ? AND created > ?", account_id, since
         )
 
     def attachment_set(self, set_id: str, account_id: str) -> dict[str, Any] | None:
@@ -232,9 +285,9 @@ class Store:
         return dict(row) | {"attachment_ids": [r["attachment_id"] for r in ids]}
 
     def insert_attachment(
-        self, attachment_id: str, set_id: str, account_id: str, file_name: str, data: bytes
+        self, attachment_id: str, set_id: str | None, account_id: str, file_name: str, data: bytes
     ) -> None:
-        """Add an attachment to a set."""
+        """Add an attachment, to a set or (an upload's file) to none."""
         self._db.execute(
             "INSERT INTO attachments (attachment_id, set_id, account_id, file_name, data)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -249,6 +302,60 @@ class Store:
             account_id,
         )
         return dict(row) if row else None
+
+    def attachment_by_id(self, attachment_id: str) -> dict[str, Any] | None:
+        """Any attachment: ``file_name`` and ``data`` (for a download link that was already signed)."""
+        row = self._one("SELECT file_name, data FROM attachments WHERE attachment_id = ?", attachment_id)
+        return dict(row) if row else None
+
+    # multipart uploads
+
+    def insert_upload(self, upload: dict[str, Any]) -> None:
+        """Start an upload (upload_id, account_id, file_name, size, part_size, total_parts, created)."""
+        columns = ", ".join(upload)
+        self._db.execute(
+            f"INSERT INTO uploads ({columns}) VALUES ({', '.join('?' * len(upload))})", tuple(upload.values())
+        )
+
+    def upload(self, upload_id: str, account_id: str | None = None) -> dict[str, Any] | None:
+        """An upload with ``parts``: {part index: {"etag", "reported"}}; only the account's when given."""
+        row = self._one("SELECT * FROM uploads WHERE upload_id = ?", upload_id)
+        if row is None or (account_id is not None and row["account_id"] != account_id):
+            return None
+        parts = self._all(
+            "SELECT part_index, etag, reported FROM upload_parts WHERE upload_id = ?", upload_id
+        )
+        return dict(row) | {
+            "parts": {p["part_index"]: {"etag": p["etag"], "reported": bool(p["reported"])} for p in parts}
+        }
+
+    def put_part(self, upload_id: str, part_index: int, data: bytes, etag: str) -> None:
+        """Store (or replace) one uploaded part."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO upload_parts (upload_id, part_index, data, etag, reported)"
+            " VALUES (?, ?, ?, ?, 0)",
+            (upload_id, part_index, data, etag),
+        )
+
+    def report_parts(self, upload_id: str, part_indexes: list[int]) -> None:
+        """Mark parts as reported by CompleteAttachmentUpload."""
+        self._db.executemany(
+            "UPDATE upload_parts SET reported = 1 WHERE upload_id = ? AND part_index = ?",
+            [(upload_id, index) for index in part_indexes],
+        )
+
+    def assembled_upload(self, upload_id: str) -> bytes:
+        """The file of an upload: its parts in order."""
+        rows = self._all("SELECT data FROM upload_parts WHERE upload_id = ? ORDER BY part_index", upload_id)
+        return b"".join(row["data"] for row in rows)
+
+    def finish_upload(self, upload_id: str, completed: float, attachment_id: str) -> None:
+        """Record that every part was reported at ``completed`` and the file became ``attachment_id``."""
+        self._db.execute(
+            "UPDATE uploads SET completed = ?, attachment_id = ? WHERE upload_id = ?",
+            (completed, attachment_id, upload_id),
+        )
+        self._db.execute("DELETE FROM upload_parts WHERE upload_id = ?", (upload_id,))
 
     # call log
 

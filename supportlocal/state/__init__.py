@@ -1,0 +1,1 @@
+"""What supportlocal keeps: the SQLite store and the service clock (no AWS protocol here)."""
