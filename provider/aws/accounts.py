@@ -1,0 +1,246 @@
+"""Accounts: which credentials each account alias of the stack config stands for, and one boto3 session each.
+
+Stack config ``supportcases:accounts`` maps an alias to where its credentials come from (an AWS profile,
+a role to assume with STS and an optional external id); ``supportcases:defaultAccount`` names the alias
+used by a case file without an ``account:`` key (with one account configured, it is the default). With no
+``supportcases:accounts`` at all, the stack has one account, ``default``, reached with
+``supportcases:profile`` / ``supportcases:roleArn`` or the ambient credentials.
+
+An :class:`Account` holds no credentials, only where to get them, so it can be pickled into the stack
+state with the provider. Sessions are made on first use, one per account and region, and reused.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    CredentialResolver,
+    DeferredRefreshableCredentials,
+)
+from botocore.exceptions import NoCredentialsError
+
+from provider.casefiles.loader import Case, Problem, find_root
+from provider.casefiles.yamlmarks import Position, YamlError, parse
+
+IMPLICIT_ALIAS = "default"  # the one account of a stack without supportcases:accounts
+ALIAS_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # as the case schema's `account` key
+ROLE_SESSION_NAME = "support-cases-as-code"
+# The botocore STS model (pinned) says of ExternalId: 2 to 1224 characters of [\w+=,.@:/-].
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+# An IAM role ARN: arn:<partition>:iam::<12-digit account>:role/<path and name> (IAM ARN format).
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")
+_ACCOUNT_KEYS = {"profile": "profile", "roleArn": "role_arn", "externalId": "external_id"}
+
+
+class AccountConfigError(ValueError):
+    """The accounts in the stack config are malformed; the message names the config key to fix."""
+
+
+class UnknownAccountError(LookupError):
+    """A case names an account alias the stack config does not have (or names none, with no default)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where one account's credentials come from; never the credentials themselves."""
+
+    alias: str
+    profile: str | None = None  # an AWS profile (of ~/.aws/config); None: the ambient boto3 chain
+    role_arn: str | None = None  # a role assumed with STS from the profile's (or ambient) credentials
+    external_id: str | None = None  # the ExternalId the role's trust policy asks for
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Every account of the stack, by alias, and the alias used by a case file that names none."""
+
+    accounts: tuple[Account, ...]
+    default: str | None = None
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The configured aliases, in config order."""
+        return tuple(account.alias for account in self.accounts)
+
+    def alias_of(self, spec: Mapping[str, Any]) -> str | None:
+        """The alias a case document uses: its ``account`` key, else the default (None when neither)."""
+        return spec.get("account") or self.default
+
+    def get(self, alias: str | None) -> Account:
+        """The account of ``alias`` (None: the default); :class:`UnknownAccountError` naming the fix."""
+        wanted = alias or self.default
+        for account in self.accounts:
+            if account.alias == wanted:
+                return account
+        raise UnknownAccountError(self._unknown(alias))
+
+    def _unknown(self, alias: str | None) -> str:
+        known = ", ".join(self.aliases)
+        if alias is None:
+            return (
+                f"no account named: add `account:` ({known}) or set supportcases:defaultAccount in the "
+                "stack config"
+            )
+        close = difflib.get_close_matches(alias, self.aliases, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown account '{alias}': supportcases:accounts has {known}{hint}"
+
+
+def accounts_from_config(
+    accounts: Any = None, default: Any = None, *, profile: str | None = None, role_arn: str | None = None
+) -> Accounts:
+    """Read ``supportcases:accounts`` and ``supportcases:defaultAccount`` (plain values, as
+    ``pulumi.Config.get_object`` and ``get`` return them); without accounts, the one account ``default``
+    reached with ``supportcases:profile`` / ``supportcases:roleArn``."""
+    if accounts is None:
+        if default not in (None, IMPLICIT_ALIAS):
+            raise AccountConfigError(
+                f"supportcases:defaultAccount is '{default}' but supportcases:accounts is not set"
+            )
+        return Accounts((Account(IMPLICIT_ALIAS, profile, role_arn),), IMPLICIT_ALIAS)
+    if profile or role_arn:
+        raise AccountConfigError(
+            "supportcases:profile and supportcases:roleArn apply only without supportcases:accounts; "
+            "give each account its own profile or roleArn there"
+        )
+    if not isinstance(accounts, Mapping) or not accounts:
+        raise AccountConfigError(
+            "supportcases:accounts must map each account alias to {profile, roleArn, externalId}"
+        )
+    parsed = tuple(_account(alias, entry) for alias, entry in accounts.items())
+    aliases = [account.alias for account in parsed]
+    if default is None and len(parsed) == 1:
+        default = parsed[0].alias
+    if default is not None and default not in aliases:
+        raise AccountConfigError(
+            f"supportcases:defaultAccount '{default}' is not in supportcases:accounts ({', '.join(aliases)})"
+        )
+    return Accounts(parsed, default)
+
+
+def _account(alias: Any, entry: Any) -> Account:
+    where = f"supportcases:accounts.{alias}"
+    if not isinstance(alias, str) or not ALIAS_PATTERN.match(alias):
+        raise AccountConfigError(
+            f"{where}: an account alias is 1 to 63 lowercase letters, digits and '-', starting with a "
+            "letter or digit"
+        )
+    if entry is None:
+        entry = {}
+    if not isinstance(entry, Mapping):
+        raise AccountConfigError(f"{where}: expected a mapping with profile, roleArn or externalId")
+    unknown = sorted(set(entry) - set(_ACCOUNT_KEYS))
+    if unknown:
+        raise AccountConfigError(
+            f"{where}: unknown key '{unknown[0]}' (an account takes {', '.join(_ACCOUNT_KEYS)})"
+        )
+    for key, value in entry.items():
+        if not isinstance(value, str) or not value:
+            raise AccountConfigError(f"{where}.{key}: expected a non-empty string")
+    role_arn, external_id = entry.get("roleArn"), entry.get("externalId")
+    if role_arn is not None and not _ROLE_ARN.match(role_arn):
+        raise AccountConfigError(f"{where}.roleArn: expected a role ARN, arn:aws:iam::<account>:role/<name>")
+    if external_id is not None and role_arn is None:
+        raise AccountConfigError(f"{where}.externalId: an external id goes with a roleArn to assume")
+    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+        raise AccountConfigError(
+            f"{where}.externalId: 2 to 1224 letters, digits and the characters _+=,.@:/- (STS AssumeRole)"
+        )
+    return Account(alias, **{_ACCOUNT_KEYS[key]: value for key, value in entry.items()})
+
+
+def account_problems(cases: Sequence[Case], accounts: Accounts, *, root: Path | None = None) -> list[Problem]:
+    """A ``path:line:col`` problem for each case file whose account is unknown (at its ``account:`` key)
+    or that names none while the stack has no default account (at the start of the file)."""
+    root = root or find_root()
+    problems = []
+    for case in cases:
+        alias = case.spec.get("account")
+        try:
+            accounts.get(alias)
+        except UnknownAccountError as error:
+            pointer = ("account",) if alias else ()
+            where = _position(root / case.source, pointer)
+            problems.append(Problem(_shown(root / case.source), where.line, where.col, str(error), pointer))
+    return problems
+
+
+def _position(path: Path, pointer: tuple[str, ...]) -> Position:
+    """Where ``pointer`` is written in the case file (its key), read again: a Case keeps no positions."""
+    try:
+        document = parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        document = None  # changed since it was loaded: the start of the file is the best position left
+    return document.position(pointer, key=True) if document else Position(1, 1)
+
+
+def _shown(path: Path) -> str:
+    """The file as the loader shows it: relative to the working directory when inside it."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+class _AssumedRole(CredentialProvider):
+    """botocore credentials for a role, assumed on first use and again before they expire."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher) -> None:
+        super().__init__()
+        self._fetcher = fetcher
+
+    def load(self) -> DeferredRefreshableCredentials:
+        return DeferredRefreshableCredentials(self._fetcher.fetch_credentials, self.METHOD)
+
+
+@dataclass
+class Sessions:
+    """One boto3 session per account and region, made on first use and reused (thread-safe).
+
+    boto3 sessions are not thread-safe, so clients are made under the same lock; the clients themselves
+    may then be used from any thread.
+    """
+
+    _sessions: dict[tuple[Account, str], boto3.Session] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, account: Account, region: str, service: str, config: Config | None = None) -> Any:
+        """A botocore client for ``service`` in ``region`` with the account's credentials."""
+        with self._lock:
+            session = self._sessions.get((account, region))
+            if session is None:
+                session = self._sessions[(account, region)] = _session(account, region)
+            return session.client(service, region_name=region, config=config)
+
+
+def _session(account: Account, region: str) -> boto3.Session:
+    base = boto3.Session(profile_name=account.profile)
+    if not account.role_arn:
+        return base
+    source_credentials = base.get_credentials()
+    if source_credentials is None:
+        raise NoCredentialsError()
+    extra_args = {"RoleSessionName": ROLE_SESSION_NAME}
+    if account.external_id:
+        extra_args["ExternalId"] = account.external_id
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=functools.partial(base.client, region_name=region),
+        source_credentials=source_credentials,
+        role_arn=account.role_arn,
+        extra_args=extra_args,
+    )
+    assumed = botocore.session.Session()
+    assumed.register_component("credential_provider", CredentialResolver([_AssumedRole(fetcher)]))
+    return boto3.Session(botocore_session=assumed)
