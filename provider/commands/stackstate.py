@@ -1,0 +1,135 @@
+"""The stack as the commands see it: the exported state, the stack config, each case with its account.
+
+The state is read as ``plan`` reads it (``pulumi stack export``, or a file exported earlier); the config
+with ``pulumi config --json`` (or from a ``Pulumi.<stack>.yaml`` file). Neither ever holds credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from provider.aws.accounts import AccountConfigError, Accounts, accounts_from_config
+from provider.aws.record import CaseRecord
+from provider.aws.support_api import ApiSettings, SupportApiError, support_client
+from provider.commands.review.state import StateError, export_state, read_state, records_from_state
+
+NAMESPACE = "supportcases:"
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser, *, config: bool = True) -> None:
+    """``--stack NAME | --state FILE`` (as ``plan`` takes them), and ``--config FILE`` when asked."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--state", metavar="FILE", help="a `pulumi stack export` file ('-' for standard input)"
+    )
+    source.add_argument(
+        "--stack", metavar="NAME", help="run `pulumi stack export --stack NAME` (default: the selected stack)"
+    )
+    if config:
+        parser.add_argument(
+            "--config",
+            metavar="FILE",
+            help="the stack's Pulumi.<stack>.yaml, for its accounts (default: `pulumi config --json`, "
+            "or none with --state)",
+        )
+
+
+def stack_state(args: argparse.Namespace) -> dict[str, Any]:
+    """The exported stack state named by ``--state`` / ``--stack`` (default: the selected stack)."""
+    return read_state(args.state) if args.state else export_state(args.stack)
+
+
+def _stack_config(stack: str | None) -> dict[str, Any]:
+    """``pulumi config --json``: each key maps to {"value": text, "objectValue": structured values
+    parsed, "secret": bool}; secrets stay hidden (the accounts hold none)."""
+    command = ["pulumi", "config", "--json", *(["--stack", stack] if stack else [])]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise StateError(f"`{' '.join(command)}` could not run: {error}") from None
+    if done.returncode != 0:
+        raise StateError(f"`{' '.join(command)}` failed: {done.stderr.strip()}")
+    entries = json.loads(done.stdout)
+    return {key: entry.get("objectValue", entry.get("value")) for key, entry in entries.items()}
+
+
+def read_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``supportcases:*`` stack config, keys without the namespace: from ``--config``, else from
+    ``pulumi config --json`` for the stack, else (with ``--state``) none."""
+    if args.config:
+        document = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
+        values = document.get("config") or {}
+    elif args.state:
+        return {}
+    else:
+        values = _stack_config(args.stack)
+    return {key.removeprefix(NAMESPACE): value for key, value in values.items() if key.startswith(NAMESPACE)}
+
+
+def settings_from(config: Mapping[str, Any]) -> ApiSettings:
+    """The Support API settings of a stack config (as :func:`read_config` returns it), accounts included."""
+    accounts = accounts_from_config(
+        config.get("accounts"),
+        config.get("defaultAccount"),
+        profile=config.get("profile"),
+        role_arn=config.get("roleArn"),
+    )
+    return ApiSettings(
+        partition=config.get("partition") or "aws",
+        accounts=accounts,
+        max_attempts=int(config.get("maxAttempts") or 8),
+    )
+
+
+@dataclass(frozen=True)
+class StackCase:
+    """One case of the stack: its name, case file, account alias and the provider's record."""
+
+    name: str
+    source: str
+    account: str
+    record: CaseRecord
+    spec: Mapping[str, Any]
+
+
+def stack_cases(state: Mapping[str, Any], accounts: Accounts) -> list[StackCase]:
+    """Every case of the stack state, by name, with the account the provider recorded (for states
+    written before accounts: the case file's ``account``, else the default)."""
+    sources = {
+        resource["outputs"]["caseName"]: resource["outputs"].get("source", "")
+        for resource in (state.get("deployment") or {}).get("resources") or []
+        if "caseName" in (resource.get("outputs") or {})
+    }
+    return [
+        StackCase(name, sources.get(name, ""), record.account or accounts.alias_of(spec) or "", record, spec)
+        for name, (record, spec) in sorted(records_from_state(state).items())
+    ]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A stack's cases and how to reach the Support API in each of its accounts."""
+
+    settings: ApiSettings
+    cases: list[StackCase]
+
+    def client(self, alias: str) -> Any:
+        """A Support API client (for reads) of an account alias, made from the account's one session."""
+        return support_client(self.settings, alias)
+
+
+def load_stack(args: argparse.Namespace) -> Stack:
+    """The stack named by ``--stack`` / ``--state`` / ``--config``; :class:`StateError` says what is wrong."""
+    try:
+        settings = settings_from(read_config(args))
+    except (OSError, yaml.YAMLError, AccountConfigError, SupportApiError) as error:
+        raise StateError(f"cannot read the stack config: {error}") from None
+    return Stack(settings, stack_cases(stack_state(args), settings.accounts))

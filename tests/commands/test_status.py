@@ -1,0 +1,119 @@
+"""`python -m provider status`: every case, those waiting on us first, and an exit code to alert on."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from provider.aws.execute import CaseRecord
+from provider.commands.cli import main
+from provider.commands.stackstate import StackCase
+from provider.commands.status import ago, rows, table
+from provider.planning.plan import Sent
+from tests.commands.conftest import STACK_ARGS, TWO_ACCOUNTS, write_stack
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def case(name: str, status: str, *, account: str = "", replies: tuple[str, ...] = (), severity: str = "low"):
+    spec = {"subject": name, "communicationBody": "b", **({"account": account} if account else {})}
+    record = CaseRecord(
+        f"case-1-2026-{name}",
+        Sent.declared(spec),
+        display_id=str(1000 + ord(name[0]) - ord("a") + 1),  # alpha 1001, bravo 1002, ...
+        status=status,
+        severity=severity,
+        replies=tuple({"body": "r", "timeCreated": moment} for moment in replies),
+    )
+    return name, record, spec
+
+
+CASES = [
+    case("alpha", "resolved"),
+    case("bravo", "work-in-progress", replies=("2026-11-27T09:00:00.000Z",)),
+    case(
+        "charlie",
+        "pending-customer-action",
+        account="staging",
+        replies=("2026-11-20T08:00:00.000Z", "2026-11-28T06:30:00.000Z"),
+        severity="high",
+    ),
+    case("delta", "opened"),
+    case("echo", "pending-customer-action", replies=("2026-11-28T08:59:30.000Z",)),
+]
+
+
+def test_cases_waiting_on_us_come_first_then_open_then_resolved():
+    found = rows([StackCase(n, f"cases/{n}.yaml", s.get("account", "prod"), r, s) for n, r, s in CASES], NOW)
+    assert [(row.case, row.waitingOnUs) for row in found] == [
+        ("charlie", True),
+        ("echo", True),
+        ("bravo", False),
+        ("delta", False),
+        ("alpha", False),
+    ]
+    assert table(found).splitlines() == [
+        "case     displayId  account  status                   severity  last reply from AWS       ago",
+        "charlie  1003       staging  pending-customer-action  high      2026-11-28T06:30:00.000Z  2h ago",
+        "echo     1005       prod     pending-customer-action  low       2026-11-28T08:59:30.000Z  30s ago",
+        "bravo    1002       prod     work-in-progress         low       2026-11-27T09:00:00.000Z  1d ago",
+        "delta    1004       prod     opened                   low       -                         -",
+        "alpha    1001       prod     resolved                 low       -                         -",
+        "5 case(s); 2 waiting on us (pending-customer-action)",
+    ]
+
+
+def test_ago():
+    assert [ago(s) for s in (None, 0, 59, 60, 3599, 3600, 86399, 86400 * 3)] == [
+        "-",
+        "0s ago",
+        "59s ago",
+        "1m ago",
+        "59m ago",
+        "1h ago",
+        "23h ago",
+        "3d ago",
+    ]
+
+
+def test_exit_3_when_a_case_waits_on_us_and_0_otherwise(repo: Path, capsys):
+    write_stack(repo, {name: (record, spec) for name, record, spec in CASES}, TWO_ACCOUNTS)
+    assert main(["status", *STACK_ARGS]) == 3
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:-1]] == ["charlie", "echo", "bravo", "delta", "alpha"]
+    assert out[-1] == "5 case(s); 2 waiting on us (pending-customer-action)"
+    calm = [c for c in CASES if c[1].status != "pending-customer-action"]
+    write_stack(repo, {name: (record, spec) for name, record, spec in calm}, TWO_ACCOUNTS)
+    assert main(["status", *STACK_ARGS]) == 0
+
+
+def test_json_format(repo: Path, capsys):
+    write_stack(repo, {name: (record, spec) for name, record, spec in CASES[2:3]}, TWO_ACCOUNTS)
+    assert main(["status", *STACK_ARGS, "--format", "json"]) == 3
+    [row] = json.loads(capsys.readouterr().out)
+    assert row == {
+        "case": "charlie",
+        "displayId": "1003",
+        "account": "staging",
+        "status": "pending-customer-action",
+        "severity": "high",
+        "lastReply": "2026-11-28T06:30:00.000Z",
+        "lastReplyAgeSeconds": row["lastReplyAgeSeconds"],
+        "waitingOnUs": True,
+    }
+    assert row["lastReplyAgeSeconds"] > 0
+
+
+def test_a_case_without_account_is_the_default_account(repo: Path, capsys):
+    write_stack(repo, {name: (record, spec) for name, record, spec in CASES[:1]}, TWO_ACCOUNTS)
+    assert main(["status", *STACK_ARGS, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["account"] == "prod"
+
+
+def test_a_bad_config_is_a_usage_error(repo: Path, capsys):
+    write_stack(repo, {}, {"accounts": {"prod": {"rolearn": "x"}}})
+    assert main(["status", *STACK_ARGS]) == 2
+    assert capsys.readouterr().err.startswith(
+        "status: cannot read the stack config: supportcases:accounts.prod: unknown key 'rolearn'"
+    )
