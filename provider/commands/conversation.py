@@ -55,11 +55,10 @@ def _pages(client: Any, operation: str, key: str, doing: str, **params: Any) -> 
         raise explain(error, doing) from None
 
 
-def read_messages(client: Any, case_id: str) -> list[Message]:
+def read_messages(client: Any, case_id: str, *, account: str) -> list[Message]:
     """Every communication of the case, oldest first (DescribeCommunications pages newest first, S22)."""
-    items = list(
-        _pages(client, "describe_communications", "communications", f"read case {case_id}", caseId=case_id)
-    )
+    doing = f"account {account}: read the messages of case {case_id}"
+    items = list(_pages(client, "describe_communications", "communications", doing, caseId=case_id))
     messages = [
         Message(
             submitted_by=str(item.get("submittedBy", "")),
@@ -75,8 +74,8 @@ def read_messages(client: Any, case_id: str) -> list[Message]:
     return sorted(messages, key=lambda message: sort_key(message.time_created))  # stable: ties keep order
 
 
-def read_cases(client: Any, case_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """DescribeCases for these cases (resolved ones included, without their messages), by caseId."""
+def read_cases(client: Any, case_ids: Sequence[str], *, account: str) -> dict[str, dict[str, Any]]:
+    """DescribeCases for these cases of one account (resolved ones included, without their messages)."""
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(case_ids), CASE_ID_BATCH):
         batch = list(case_ids[start : start + CASE_ID_BATCH])
@@ -84,7 +83,7 @@ def read_cases(client: Any, case_ids: Sequence[str]) -> dict[str, dict[str, Any]
             client,
             "describe_cases",
             "cases",
-            f"read cases {', '.join(batch)}",
+            f"account {account}: read cases {', '.join(batch)}",
             caseIdList=batch,
             includeResolvedCases=True,
             includeCommunications=False,

@@ -31,12 +31,12 @@ def find_case(cases: Sequence[StackCase], wanted: str, root: Path) -> StackCase 
 
 def conversation(client: Any, case: StackCase) -> str:
     """The case's facts and every message of it, read from AWS (every page), as Markdown."""
-    details = read_cases(client, [case.record.case_id]).get(case.record.case_id)
+    details = read_cases(client, [case.record.case_id], account=case.account).get(case.record.case_id)
     if details is None:
-        raise SupportApiError(f"AWS shows no case {case.record.case_id} to account {case.account}")
+        raise SupportApiError(f"account {case.account}: AWS shows no case {case.record.case_id}")
     lines = [
         *case_header(case.name, details, case.account),
-        *render_entries(read_messages(client, case.record.case_id)),
+        *render_entries(read_messages(client, case.record.case_id, account=case.account)),
     ]
     return "\n".join(lines)
 

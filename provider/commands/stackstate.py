@@ -10,15 +10,15 @@ import argparse
 import json
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from provider.aws.accounts import AccountConfigError, Accounts, accounts_from_config
+from provider.aws.accounts import AccountConfigError, Accounts, Sessions, accounts_from_config
 from provider.aws.record import CaseRecord
-from provider.aws.support_api import ApiSettings, SupportApiError, support_client
+from provider.aws.support_api import ApiSettings, SupportApiError, support_clients
 from provider.commands.review.state import StateError, export_state, read_state, records_from_state
 
 NAMESPACE = "supportcases:"
@@ -120,10 +120,11 @@ class Stack:
 
     settings: ApiSettings
     cases: list[StackCase]
+    sessions: Sessions = field(default_factory=Sessions)
 
     def client(self, alias: str) -> Any:
         """A Support API client (for reads) of an account alias, made from the account's one session."""
-        return support_client(self.settings, alias)
+        return support_clients(self.settings, alias, self.sessions).reader
 
 
 def load_stack(args: argparse.Namespace) -> Stack:

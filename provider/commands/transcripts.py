@@ -132,7 +132,7 @@ class Transcripts:
         for account, members in by_account.items():
             try:
                 client = self.clients(account)
-                found = read_cases(client, [case.record.case_id for case in members])
+                found = read_cases(client, [case.record.case_id for case in members], account=account)
             except (UnknownAccountError, SupportApiError) as error:
                 for case in members:
                     path = thread_path(self.root, case.source)
@@ -145,9 +145,10 @@ class Transcripts:
     def _one(self, client: Any, case: StackCase, details: dict[str, Any] | None) -> Outcome:
         path = thread_path(self.root, case.source)
         if details is None:
-            return Outcome(case, path, "failed", f"AWS shows no case {case.record.case_id} to this account")
+            shown = f"account {case.account}: AWS shows no case {case.record.case_id}"
+            return Outcome(case, path, "failed", shown)
         try:
-            messages = read_messages(client, case.record.case_id)
+            messages = read_messages(client, case.record.case_id, account=case.account)
         except SupportApiError as error:
             return Outcome(case, path, "failed", str(error))
         old = path.read_text(encoding="utf-8") if path.exists() else ""

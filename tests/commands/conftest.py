@@ -13,8 +13,6 @@ import boto3
 import pytest
 import yaml
 
-from provider.aws import support_api
-from provider.aws.accounts import Sessions
 from provider.aws.record import CaseRecord
 from provider.planning.plan import Sent
 from supportlocal.launcher import Endpoint, running_server
@@ -30,12 +28,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
 
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No AWS config or credentials from the machine, and sessions made afresh for each test."""
+    """No AWS config or credentials from the machine."""
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setattr(support_api, "_SESSIONS", Sessions())  # each test's profiles have fresh keys
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,27 @@ def test_the_loader_ignores_transcripts(repo: Path, capsys):
     assert ([case.source for case in cases], problems) == (["cases/rds.yaml"], [])
     assert main(["validate"]) == 0
     assert capsys.readouterr().out == "1 case file OK\n"
+
+
+def test_an_account_without_a_support_plan_is_named(aws: Aws, repo: Path, capsys):
+    prod = aws.open_case("prod", "Prod case", "Prod broke.")
+    staging = aws.open_case("staging", "Staging case", "Staging broke.")
+    prod_spec = {"subject": "Prod case", "communicationBody": "Prod broke."}
+    staging_spec = {"subject": "Staging case", "communicationBody": "Staging broke.", "account": "staging"}
+    write_stack(
+        repo,
+        {
+            "prod": (record_of(prod, prod_spec), prod_spec),
+            "staging": (record_of(staging, staging_spec), staging_spec),
+        },
+        TWO_ACCOUNTS,
+    )
+    aws.endpoint.control.set_plan(aws.ids["staging"], "basic")
+    assert main(["transcripts", *STACK_ARGS]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "cases/prod.thread.md: written"
+    assert out[1].startswith(
+        f"cases/staging.thread.md: failed (account staging: read cases {staging['caseId']}: "
+        "SubscriptionRequiredException: "
+    )
+    assert "needs a Business, Enterprise On-Ramp or Enterprise support plan on this account" in out[1]
