@@ -146,11 +146,13 @@ class PulumiProject:
         self.env = offline_env(overrides)
         self.pulumi = require_engine(self.env)
 
+    def command(self, *args: str, stack: bool = True) -> list[str]:
+        """``pulumi ARGS`` non-interactive, without colour, with ``--stack`` when ``stack``."""
+        return [self.pulumi, *args, "--non-interactive", "--color=never", *(["--stack", self.stack] * stack)]
+
     def run(self, *args: str, check: bool = True, stack: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``pulumi ARGS`` (non-interactive, no colour; ``--stack`` added when ``stack``)."""
-        cmd = [self.pulumi, *args, "--non-interactive", "--color=never"]
-        if stack:
-            cmd += ["--stack", self.stack]
+        cmd = self.command(*args, stack=stack)
         result = subprocess.run(
             cmd,
             cwd=self.workdir,
@@ -163,6 +165,19 @@ class PulumiProject:
         if check and result.returncode != 0:
             raise PulumiCommandError(cmd, result)
         return result
+
+    def start(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
+        """Start ``pulumi ARGS`` in the background in a new session, its output going to ``log``."""
+        with log.open("wb") as output:
+            return subprocess.Popen(
+                self.command(*args),
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def init(self) -> subprocess.CompletedProcess[str]:
         """Create the stack (passphrase secrets provider)."""
