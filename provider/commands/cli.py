@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
+from provider.commands.recover import add_recover_command
 from provider.commands.review.annotations import annotations, summary_table
 from provider.commands.review.cases import review
 from provider.commands.review.document import exit_status, plan_document
@@ -183,6 +184,7 @@ def _run_plan(args: argparse.Namespace) -> int:
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     _validate_command,
     _plan_command,
+    add_recover_command,
     add_new_command,
     add_status_command,
     add_log_command,
