@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
-from provider.commands.log import add_log_command
-from provider.commands.new import add_new_command
-from provider.commands.recover import add_recover_command
+from provider.commands.comment import add_comment_command
 from provider.commands.review.annotations import annotations, summary_table
 from provider.commands.review.cases import review
 from provider.commands.review.document import exit_status, plan_document
@@ -30,8 +28,6 @@ from provider.commands.review.state import (
     stack_name,
 )
 from provider.commands.review.text import render_text
-from provider.commands.status import add_status_command
-from provider.commands.transcripts import add_transcripts_command
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -87,7 +83,8 @@ def _run_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     cases, problems = loaded
     if args.format == "github":
-        print("\n".join(annotations(problems)))
+        for line in annotations(problems):
+            print(line)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and problems:
             with open(summary, "a", encoding="utf-8") as out:
@@ -184,11 +181,7 @@ def _run_plan(args: argparse.Namespace) -> int:
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     _validate_command,
     _plan_command,
-    add_recover_command,
-    add_new_command,
-    add_status_command,
-    add_log_command,
-    add_transcripts_command,
+    add_comment_command,
 )
 
 

@@ -1,0 +1,67 @@
+"""``python -m provider comment``: the pipeline's side of a plan review on GitHub or GitLab.
+
+``comment post`` creates or edits this stack's one plan comment on the pull (merge) request;
+``comment approved`` prints the fingerprint of the plan comment on the request that merged a commit,
+for ``pulumi up`` (``SUPPORTCASES_APPROVED_PLAN``). Credentials come from the CI job's environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from provider.commands.review.comments import FORGES, ForgeError, approved, detect, post_plan, request_number
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_comment_command(subcommands: Any) -> None:
+    """Add ``comment post`` and ``comment approved`` to the ``python -m provider`` parser."""
+    parser = subcommands.add_parser(
+        "comment",
+        help="post a plan comment on a pull/merge request, or read the approved fingerprint back",
+        description="GitHub: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN (and GITHUB_EVENT_PATH for the "
+        "pull request). GitLab: CI_API_V4_URL, CI_PROJECT_ID, GITLAB_TOKEN (and CI_MERGE_REQUEST_IID). "
+        "Exit 0 when done, 1 when the API refuses or nothing is found, 2 on usage errors.",
+    )
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    post = actions.add_parser("post", help="create or edit this stack's plan comment")
+    post.add_argument("body", metavar="FILE", help="the Markdown of `plan --format markdown` ('-': stdin)")
+    post.add_argument("--request", type=int, metavar="N", help="the pull/merge request (default: from CI)")
+    post.set_defaults(run=_run_post)
+    read = actions.add_parser(
+        "approved", help="print the fingerprint approved in the request that merged SHA"
+    )
+    read.add_argument("sha", metavar="SHA", help="the merged commit (GITHUB_SHA, CI_COMMIT_SHA)")
+    read.set_defaults(run=_run_approved)
+    for sub in (post, read):
+        sub.add_argument("--stack", required=True, help="the stack whose plan comment this is")
+        sub.add_argument("--forge", choices=sorted(FORGES), help="default: from the CI environment")
+        sub.add_argument(
+            "--author", metavar="LOGIN", help="only comments by this account (e.g. github-actions[bot])"
+        )
+
+
+def _run_post(args: argparse.Namespace) -> int:
+    body = sys.stdin.read() if args.body == "-" else Path(args.body).read_text(encoding="utf-8")
+    try:
+        name = args.forge or detect(os.environ)
+        number = args.request or request_number(name, os.environ)
+        print(post_plan(FORGES[name](os.environ), number, args.stack, body, args.author))
+    except ForgeError as error:
+        print(f"comment: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _run_approved(args: argparse.Namespace) -> int:
+    try:
+        name = args.forge or detect(os.environ)
+        print(approved(FORGES[name](os.environ), args.sha, args.stack, args.author))
+    except ForgeError as error:
+        print(f"comment: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK

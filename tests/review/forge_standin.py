@@ -1,0 +1,170 @@
+"""A local stand-in of the GitHub and GitLab comment APIs, on 127.0.0.1, for the pipeline's own commands.
+
+It serves what ``provider.commands.review.comments`` calls, the way the real services answer: GitHub
+issue comments (list with ``per_page``/``page``, create 201, ``PATCH`` edit; a body over 65,536
+characters is refused with 422 as GitHub does), ``/commits/{sha}/pulls``; GitLab merge-request notes
+(list, create, ``PUT`` edit; system notes are listed too) and ``/repository/commits/{sha}/merge_requests``.
+A request without the expected token is refused with 401.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "forge-test-token"
+BOT = "github-actions[bot]"
+GITHUB_COMMENT_LIMIT = 65_536
+
+
+@dataclass
+class Forge:
+    """What the stand-in holds: comments by request number, merged commits, and every call made."""
+
+    url: str = ""
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    merged: dict[str, int] = field(default_factory=dict)  # commit sha -> request number
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    next_id: int = 1000
+
+    def add(self, number: int, body: str, author: str = BOT, *, system: bool = False) -> dict[str, Any]:
+        self.next_id += 1
+        user = {"login": author, "username": author}
+        item = {"id": self.next_id, "body": body, "user": user, "author": user, "system": system}
+        self.comments.setdefault(number, []).append(item)
+        return item
+
+
+_ROUTES = [
+    ("GET", r"/repos/[^/]+/[^/]+/issues/(\d+)/comments", "list"),
+    ("POST", r"/repos/[^/]+/[^/]+/issues/(\d+)/comments", "create"),
+    ("PATCH", r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", "edit"),
+    ("GET", r"/repos/[^/]+/[^/]+/commits/(\w+)/pulls", "pulls"),
+    ("GET", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/notes", "list"),
+    ("POST", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/notes", "create"),
+    ("PUT", r"/api/v4/projects/[^/]+/merge_requests/\d+/notes/(\d+)", "edit"),
+    ("GET", r"/api/v4/projects/[^/]+/repository/commits/(\w+)/merge_requests", "pulls"),
+]
+
+
+def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def _answer(self, status: int, payload: Any) -> None:
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _route(self) -> None:
+            url = urlsplit(self.path)
+            forge.calls.append((self.command, url.path))
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ") or self.headers.get(
+                "PRIVATE-TOKEN"
+            )
+            if token != TOKEN:
+                self._answer(401, {"message": "Bad credentials"})
+                return
+            for method, pattern, action in _ROUTES:
+                found = re.fullmatch(pattern, url.path)
+                if method == self.command and found:
+                    gitlab = url.path.startswith("/api/v4/")
+                    getattr(self, "_" + action)(
+                        int(found.group(1)) if action != "pulls" else found.group(1),
+                        parse_qs(url.query),
+                        gitlab,
+                    )
+                    return
+            self._answer(404, {"message": "Not Found"})
+
+        def _payload(self) -> dict[str, Any]:
+            return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+
+        def _list(self, number: int, query: dict[str, list[str]], _gitlab: bool) -> None:
+            per_page = int(query.get("per_page", ["30"])[0])
+            page = int(query.get("page", ["1"])[0])
+            items = forge.comments.get(number, [])
+            self._answer(200, items[(page - 1) * per_page : page * per_page])
+
+        def _create(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+            body = self._payload()["body"]
+            if len(body) > GITHUB_COMMENT_LIMIT:
+                self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
+                return
+            self._answer(201, forge.add(number, body))
+
+        def _edit(self, comment: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+            body = self._payload()["body"]
+            if len(body) > GITHUB_COMMENT_LIMIT:
+                self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
+                return
+            for items in forge.comments.values():
+                for item in items:
+                    if item["id"] == comment:
+                        item["body"] = body
+                        self._answer(200, item)
+                        return
+            self._answer(404, {"message": "Not Found"})
+
+        def _pulls(self, sha: str, _query: dict[str, list[str]], gitlab: bool) -> None:
+            if sha not in forge.merged:
+                self._answer(200, [])
+                return
+            number = forge.merged[sha]
+            if gitlab:
+                self._answer(200, [{"iid": number, "state": "merged", "merge_commit_sha": sha}])
+            else:
+                merged = {"number": number, "merged_at": "2026-11-28T12:00:00Z", "merge_commit_sha": sha}
+                self._answer(200, [{"number": number + 1, "merged_at": None}, merged])
+
+        do_GET = do_POST = do_PATCH = do_PUT = _route
+
+    return Handler
+
+
+@contextmanager
+def running_forge() -> Iterator[Forge]:
+    """Serve a fresh stand-in on 127.0.0.1 (a free port) until the block ends."""
+    forge = Forge()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(forge))
+    forge.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield forge
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def github_env(forge: Forge, event_path: str) -> dict[str, str]:
+    """The variables a GitHub Actions job gives the comment command."""
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_API_URL": forge.url,
+        "GITHUB_REPOSITORY": "acme/support-cases",
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_EVENT_PATH": event_path,
+    }
+
+
+def gitlab_env(forge: Forge, request: int) -> dict[str, str]:
+    """The variables a GitLab CI merge-request pipeline gives the comment command."""
+    return {
+        "GITLAB_CI": "true",
+        "CI_API_V4_URL": forge.url + "/api/v4",
+        "CI_PROJECT_ID": "acme/support-cases",
+        "CI_MERGE_REQUEST_IID": str(request),
+        "GITLAB_TOKEN": TOKEN,
+    }

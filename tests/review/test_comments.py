@@ -1,0 +1,108 @@
+"""`python -m provider comment`: one plan comment per stack, edited in place, and the approved fingerprint
+read back after the merge; against a local stand-in of the GitHub and GitLab APIs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provider.commands.cli import main
+from provider.commands.review.markdown import marker
+from tests.review.forge_standin import BOT, Forge, github_env, gitlab_env, running_forge
+
+FINGERPRINT = "sha256:" + "ab" * 32
+OTHER = "sha256:" + "cd" * 32
+
+
+@pytest.fixture
+def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Forge]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    with running_forge() as standin:
+        for key, value in github_env(standin, str(event)).items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("GITLAB_CI", raising=False)
+        yield standin
+
+
+def body(stack: str, fingerprint: str, text: str = "plan") -> str:
+    return f"{marker(stack, fingerprint)}\n## {text}\n"
+
+
+def post(tmp_path: Path, text: str, *extra: str) -> int:
+    (tmp_path / "comment.md").write_text(text)
+    return main(["comment", "post", str(tmp_path / "comment.md"), *extra])
+
+
+def test_one_comment_per_stack_edited_in_place_past_the_first_page(forge: Forge, tmp_path: Path, capsys):
+    for index in range(150):
+        forge.add(7, f"review remark {index}", author="alice")
+    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod", "--author", BOT) == 0
+    assert post(tmp_path, body("prod2", FINGERPRINT), "--stack", "prod2", "--author", BOT) == 0
+    assert post(tmp_path, body("prod", OTHER, "second plan"), "--stack", "prod", "--author", BOT) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("created comment ") and out[2] == out[0].replace("created", "updated")
+    plans = [c["body"] for c in forge.comments[7] if c["body"].startswith("<!--")]
+    assert plans == [body("prod", OTHER, "second plan"), body("prod2", FINGERPRINT)]
+    assert (
+        "PATCH",
+        f"/repos/acme/support-cases/issues/comments/{forge.comments[7][150]['id']}",
+    ) in forge.calls
+
+
+def test_a_marker_in_someone_elses_comment_is_never_edited(forge: Forge, tmp_path: Path):
+    forged = forge.add(7, body("prod", OTHER, "forged"), author="mallory")
+    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod", "--author", BOT) == 0
+    assert forged["body"] == body("prod", OTHER, "forged")
+    assert [c["author"]["login"] for c in forge.comments[7]] == ["mallory", BOT]
+
+
+def test_a_body_without_this_stacks_marker_is_refused(forge: Forge, tmp_path: Path, capsys):
+    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "dev") == 1
+    assert (
+        "does not start with this stack's marker <!-- support-cases-plan stack=dev" in capsys.readouterr().err
+    )
+    assert forge.comments == {}
+
+
+def test_api_errors_name_the_call_and_never_the_token(forge: Forge, tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("GITHUB_TOKEN", "wrong-token-value")
+    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod") == 1
+    err = capsys.readouterr().err
+    assert "GitHub: GET /repos/acme/support-cases/issues/7/comments?per_page=100&page=1 answered 401" in err
+    assert "wrong-token-value" not in err
+
+
+def test_the_approved_fingerprint_comes_from_the_bots_comment_on_the_merged_request(forge: Forge, capsys):
+    forge.merged["0a1b2c"] = 7
+    forge.add(7, body("prod", OTHER), author="mallory")
+    forge.add(7, body("prod", FINGERPRINT))
+    forge.add(7, body("dev", OTHER))
+    assert main(["comment", "approved", "0a1b2c", "--stack", "prod", "--author", BOT]) == 0
+    assert capsys.readouterr().out == FINGERPRINT + "\n"
+    assert main(["comment", "approved", "0a1b2c", "--stack", "test", "--author", BOT]) == 1
+    assert "request 7 has no plan comment by github-actions[bot] with a fingerprint for stack test" in (
+        capsys.readouterr().err
+    )
+    assert main(["comment", "approved", "ffffff", "--stack", "prod"]) == 1
+    assert "no merged request brought commit ffffff" in capsys.readouterr().err
+
+
+def test_gitlab_merge_request_notes(forge: Forge, tmp_path: Path, monkeypatch, capsys):
+    for key, value in gitlab_env(forge, 12).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    forge.add(12, "added 1 commit", author="gitlab", system=True)
+    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod") == 0
+    assert post(tmp_path, body("prod", OTHER), "--stack", "prod") == 0
+    assert [c["body"] for c in forge.comments[12]] == ["added 1 commit", body("prod", OTHER)]
+    assert ("PUT", f"/api/v4/projects/acme%2Fsupport-cases/merge_requests/12/notes/{forge.next_id}") in (
+        forge.calls
+    )
+    forge.merged["9f8e"] = 12
+    capsys.readouterr()
+    assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 0
+    assert capsys.readouterr().out == OTHER + "\n"
