@@ -16,6 +16,9 @@ from typing import Any, TypeAlias
 
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.comment import add_comment_command
+from provider.commands.log import add_log_command
+from provider.commands.new import add_new_command
+from provider.commands.recover import add_recover_command
 from provider.commands.review.annotations import annotations, summary_table
 from provider.commands.review.cases import review
 from provider.commands.review.document import exit_status, plan_document
@@ -28,6 +31,8 @@ from provider.commands.review.state import (
     stack_name,
 )
 from provider.commands.review.text import render_text
+from provider.commands.status import add_status_command
+from provider.commands.transcripts import add_transcripts_command
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -182,6 +187,11 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     _validate_command,
     _plan_command,
     add_comment_command,
+    add_recover_command,
+    add_new_command,
+    add_status_command,
+    add_log_command,
+    add_transcripts_command,
 )
 
 
