@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from supportlocal.client import ControlError
 
@@ -23,6 +23,7 @@ def test_throttling_at_full_rate(faults, support):
     client = support(attempts=1)
     faults.control.set_faults(throttle_rate=1.0)
     assert error_of(client.describe_severity_levels) == ("ThrottlingException", 400)
+    assert faults.control.calls()[-1]["outcome"] == "ThrottlingException"
     faults.control.clear_faults()
     assert client.describe_severity_levels()["severityLevels"]
 
@@ -119,6 +120,7 @@ def test_the_clock_only_moves_forward(server):
         (lambda c: c.set_plan("123456789012", "gold"), 400),
         (lambda c: c.set_case_limit("123456789012", -1), 400),
         (lambda c: c.set_faults(throttle_rate=2.0), 400),
+        (lambda c: c.set_faults(lost_answer_rate=0.5, lost_answer="timeout"), 400),
         (lambda c: c._request("POST", "no-such-action"), 404),
     ],
 )
@@ -138,3 +140,50 @@ def test_bad_status_and_reply_values(server, new_case):
         with pytest.raises(ControlError) as refused:
             action()
         assert (refused.value.status, refused.value.code) == (400, "ValidationException")
+
+
+def test_a_lost_answer_after_the_effect_is_an_http_500(faults, support, account):
+    client = support(attempts=1)
+    faults.control.reset_calls()
+    faults.control.set_faults(lost_answer_rate=1.0, operations=["CreateCase"])
+    assert error_of(client.create_case, subject="Lost", communicationBody="b") == ("InternalServerError", 500)
+    faults.control.clear_faults()
+    [case] = client.describe_cases()["cases"]
+    assert case["subject"] == "Lost"  # the effect happened
+    [create, _describe] = faults.control.calls()
+    assert (create["operation"], create["caseId"], create["outcome"]) == (
+        "CreateCase",
+        case["caseId"],
+        "lost-answer",
+    )
+
+
+def test_a_lost_answer_can_be_a_dropped_connection(faults, support, new_case):
+    client = support(attempts=1)
+    case_id = new_case(via=client)
+    faults.control.reset_calls()
+    faults.control.set_faults(lost_answer_rate=1.0, lost_answer="drop", operations=["AddCommunicationToCase"])
+    with pytest.raises(ConnectionClosedError):
+        client.add_communication_to_case(caseId=case_id, communicationBody="sent once")
+    faults.control.clear_faults()
+    bodies = [c["body"] for c in client.describe_communications(caseId=case_id)["communications"]]
+    assert bodies[0] == "sent once"
+    assert faults.control.calls()[0]["outcome"] == "lost-answer"
+
+
+def test_a_blind_retry_after_a_lost_answer_repeats_the_effect(faults, support):
+    faults.control.set_faults(lost_answer_rate=1.0, operations=["CreateCase"])
+    with pytest.raises(ClientError):
+        support(attempts=3).create_case(subject="Retried", communicationBody="b")
+    faults.control.clear_faults()
+    assert [c["subject"] for c in support().describe_cases()["cases"]] == ["Retried"] * 3
+
+
+def test_lost_answers_leave_failed_calls_and_other_operations_alone(faults, support, new_case):
+    client = support(attempts=1)
+    faults.control.set_faults(lost_answer_rate=1.0, operations=["CreateCase"])
+    assert client.describe_severity_levels()["severityLevels"]
+    assert error_of(client.create_case, subject="s", communicationBody="b", severityCode="panic")[0] == (
+        "ValidationException"
+    )
+    assert client.describe_cases(includeResolvedCases=True)["cases"] == []
