@@ -72,7 +72,7 @@ def world(tmp_path: Path) -> Iterator[tuple[PulumiProject, Endpoint]]:
     (workdir / "cases" / "logs").mkdir(parents=True)
     for index in range(1, 5):
         (workdir / "cases" / "logs" / f"init-{index}.log").write_text(f"INIT_REPORT {index}\n" * 50)
-    with running_server(tmp_path / "supportlocal") as endpoint:
+    with running_server(tmp_path / "supportlocal", quotas=False) as endpoint:
         env = {
             "AWS_ENDPOINT_URL_SUPPORT": endpoint.url,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
