@@ -169,13 +169,20 @@ class Transcripts:
 
 
 def summary(outcomes: Sequence[Outcome], root: Path) -> list[str]:
-    """One line per case, then the pull-request title for the pipeline (or that AWS said nothing new)."""
+    """One line per case, then a title for the pipeline's pull request: the cases AWS replied to, else
+    the cases whose transcript changed (a status), else that nothing is new."""
     lines = []
     for outcome in outcomes:
         shown = outcome.path.relative_to(root).as_posix()
         lines.append(f"{shown}: {outcome.state}{f' ({outcome.detail})' if outcome.detail else ''}")
     replied = [outcome.case.name for outcome in outcomes if outcome.from_aws]
-    lines.append(f"AWS replied to {', '.join(replied)}" if replied else "no new replies from AWS")
+    changed = [outcome.case.name for outcome in outcomes if outcome.state in ("written", "updated")]
+    if replied:
+        lines.append(f"AWS replied to {', '.join(replied)}")
+    elif changed:
+        lines.append(f"AWS updated {', '.join(changed)}")
+    else:
+        lines.append("nothing new from AWS")
     return lines
 
 

@@ -25,7 +25,7 @@ def test_a_transcript_follows_aws_replies_and_stays_put_when_nothing_new_came(aw
     thread = repo / "cases" / "rds.thread.md"
 
     assert main(["transcripts", *STACK_ARGS]) == 0
-    assert capsys.readouterr().out.splitlines() == ["cases/rds.thread.md: written", "no new replies from AWS"]
+    assert capsys.readouterr().out.splitlines() == ["cases/rds.thread.md: written", "AWS updated rds"]
     first = read(thread)
     assert stat.S_IMODE(thread.stat().st_mode) == 0o444
     assert first.startswith(
@@ -58,7 +58,7 @@ def test_a_transcript_follows_aws_replies_and_stays_put_when_nothing_new_came(aw
     assert main(["transcripts", *STACK_ARGS]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "cases/rds.thread.md: unchanged",
-        "no new replies from AWS",
+        "nothing new from AWS",
     ]
     assert read(thread) == second
     assert thread.stat().st_mtime_ns == before
