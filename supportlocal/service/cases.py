@@ -11,6 +11,7 @@ from supportlocal.accounts import customer_submitter
 from supportlocal.errors import SupportError, case_not_found, validation_error
 from supportlocal.service import attachments, ids, lifecycle, options
 from supportlocal.service.context import Context, Params, Result
+from supportlocal.service.redaction import redact
 from supportlocal.state.clock import iso, parse_time
 
 RECENT_COMMUNICATIONS = 5
@@ -22,7 +23,7 @@ DEFAULT_CATEGORY = {"general-info": "using-aws"}
 
 
 def create_case(context: Context, account: str, params: Params) -> Result:
-    """CreateCase: a new ``unassigned`` case whose first communication is the customer's body."""
+    """CreateCase: a new ``unassigned`` case whose first communication is the customer's body (redacted)."""
     now = context.clock.now()
     service_code = params.get("serviceCode", DEFAULT_SERVICE)
     category_code = params.get("categoryCode") or _default_category(context, service_code)
@@ -45,7 +46,7 @@ def create_case(context: Context, account: str, params: Params) -> Result:
             "case_id": case_id,
             "display_id": context.store.next_display_id(),
             "account_id": account,
-            "subject": params["subject"],
+            "subject": redact(params["subject"]),
             "status": lifecycle.NEW,
             "status_changed": now,
             "service_code": service_code,
@@ -59,7 +60,7 @@ def create_case(context: Context, account: str, params: Params) -> Result:
         }
     )
     context.store.insert_communication(
-        case_id, params["communicationBody"], customer_submitter(account), now, files
+        case_id, redact(params["communicationBody"]), customer_submitter(account), now, files
     )
     return {"caseId": case_id}
 
@@ -100,7 +101,7 @@ def add_communication_to_case(context: Context, account: str, params: Params) ->
         context, account, params.get("attachmentSetId"), params.get("uploadIds", []), now
     )
     context.store.insert_communication(
-        case["case_id"], params["communicationBody"], customer_submitter(account), now, files
+        case["case_id"], redact(params["communicationBody"]), customer_submitter(account), now, files
     )
     cc = case["cc_email_addresses"]
     added = [address for address in params.get("ccEmailAddresses", []) if address not in cc]

@@ -274,3 +274,24 @@ def test_cc_addresses_of_a_communication_join_the_case(client, new_case):
     )
     case = client.describe_cases(caseIdList=[case_id])["cases"][0]
     assert case["ccEmailAddresses"] == ["ops@example.com", "dba@example.com"]
+
+
+def test_secrets_in_what_the_customer_sends_are_redacted(client, new_case):
+    # S4 (CreateCase and AddCommunicationToCase documentation): AWS secret keys and private keys are
+    # replaced completely, credit card numbers except their last 4 digits, by "[REDACTED_BY_Amazon Web
+    # Services]". How AWS recognises them is not public; these are supportlocal's patterns.
+    mark = "[REDACTED_BY_Amazon Web Services]"
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----"
+    case_id = new_case(
+        subject="Card 4111 1111 1111 1111 declined",
+        communicationBody=f"secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and\n{key}\nend",
+    )
+    case = only_case(client, case_id)
+    assert case["subject"] == f"Card {mark}-1111 declined"
+    assert case["recentCommunications"]["communications"][0]["body"] == f"secret {mark} and\n{mark}\nend"
+    kept = (
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b, account 123456789012, "
+        "request 1234567890123 (not a card number: fails the Luhn check)"
+    )
+    client.add_communication_to_case(caseId=case_id, communicationBody=kept)
+    assert client.describe_communications(caseId=case_id)["communications"][0]["body"] == kept
