@@ -1,245 +1,324 @@
-"""The execution shell: carry out planned actions against the Support API and keep the case record.
+"""The execution shell: carry out planned actions against the Support API, exactly once, and keep the
+case record.
 
-Every step is safe to repeat after a crash. Before opening a case, an open case with the same subject
-and description is looked for and taken over instead (an earlier run may have opened it and died before
-the stack state was written). Before sending messages to a known case, the customer messages that AWS
-holds since the last run are read, and a planned message already among them is recorded, not sent again.
+Exactly once rests on one rule: before saying anything that an earlier, interrupted attempt may already
+have said, look at AWS. Every body carries its reference (:mod:`provider.planning.reference`), or is
+matched on its normalised text when the trailer is switched off.
+
+- Opening a case: a case created in the recovery window that carries this case file's reference is
+  taken over instead of opening another (resolved ones too: a killed run may have resolved it already).
+- Sending: the customer messages AWS holds since the executor last finished on this case (its
+  ``checkpoint``, which a refresh never moves) are read once; a planned message already among them is
+  recorded, not sent again.
+- A write whose answer was lost (:class:`~provider.aws.calls.AmbiguousWrite`) is followed by a fresh look,
+  and sent again only when AWS does not have it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from provider.aws.support_api import SupportApiError, explain
+from provider.aws.calls import AmbiguousWrite, SupportApi
+from provider.aws.casebook import CaseBook
+from provider.aws.record import AWS_SENDER, CaseRecord, newest
+from provider.aws.support_api import SupportApiError
 from provider.casefiles.attachments import attachment_path
-from provider.planning.plan import Action, Sent
+from provider.planning.plan import Action
+from provider.planning.reference import normalise, references_in
 
-AWS_SENDER = "Amazon Web Services"
+__all__ = ["AWS_SENDER", "CaseRecord", "Executor"]
 
-
-@dataclass(frozen=True)
-class CaseRecord:
-    """What the stack state keeps about one case besides its declared inputs."""
-
-    case_id: str
-    sent: Sent
-    display_id: str = ""
-    status: str = ""  # the case status as AWS reports it (opened, pending-customer-action, resolved, ...)
-    severity: str = ""  # the severity as AWS reports it
-    time_created: str = ""
-    last_seen: str = ""  # timeCreated of the newest communication seen on the case
-    sent_at: tuple[str, ...] = ()  # when each follow-up message of the file was sent (or "before adoption")
-    replies: tuple[Mapping[str, str], ...] = ()  # communications from AWS, oldest first
-    adopted: bool = False
-
-    def to_outputs(self) -> dict[str, Any]:
-        """JSON-plain outputs for the stack state."""
-        return {
-            "caseId": self.case_id,
-            "displayId": self.display_id,
-            "caseStatus": self.status,
-            "awsSeverityCode": self.severity,
-            "timeCreated": self.time_created,
-            "lastSeen": self.last_seen,
-            "sent": self.sent.to_json(),
-            "sentAt": list(self.sent_at),
-            "replies": [dict(reply) for reply in self.replies],
-            "adopted": self.adopted,
-        }
-
-    @classmethod
-    def from_outputs(cls, outs: Mapping[str, Any]) -> CaseRecord:
-        """Read the record written by :meth:`to_outputs`."""
-        return cls(
-            case_id=outs["caseId"],
-            sent=Sent.from_json(outs["sent"]),
-            display_id=outs.get("displayId", ""),
-            status=outs.get("caseStatus", ""),
-            severity=outs.get("awsSeverityCode", ""),
-            time_created=outs.get("timeCreated", ""),
-            last_seen=outs.get("lastSeen", ""),
-            sent_at=tuple(outs.get("sentAt", [])),
-            replies=tuple(outs.get("replies", [])),
-            adopted=bool(outs.get("adopted", False)),
-        )
+RECENT = 5  # DescribeCases returns the 5 newest communications of each case (S4: recentCommunications)
+LOST_ANSWER_TRIES = 3  # how often a write whose answer was lost is looked for and sent again
+CLOCK_SKEW = timedelta(minutes=15)  # margin between this machine's clock and AWS's
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _customer_bodies(communications: Iterable[Mapping[str, Any]], after: str) -> Counter[str]:
-    """How many times each body was sent by the customer side after ``after`` (ISO time, "" for ever)."""
-    return Counter(
-        str(item.get("body", ""))
-        for item in communications
-        if item.get("submittedBy") != AWS_SENDER and str(item.get("timeCreated", "")) > after
-    )
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else datetime.now(UTC)
+
+
+def _recent(case: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list(case.get("recentCommunications", {}).get("communications", []))
 
 
 @dataclass
 class Executor:
-    """Runs actions for one case file (``source``, repository-relative) with a Support API ``client``."""
+    """Runs actions for one case file (``source``, repository-relative) in one account."""
 
-    client: Any
+    api: SupportApi
+    book: CaseBook
     root: Path
     source: str
+    trailer: bool = True
+    recovery_hours: int = 24 * 14
+    cases_per_hour: int = 10
     _uploads: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _said: Counter[str] | None = None  # identities of customer messages AWS holds since the checkpoint
+    _case: Mapping[str, Any] | None = None  # the case as last read in this run
 
-    def run(
-        self, actions: Sequence[Action], record: CaseRecord | None, *, observe: bool = True
-    ) -> CaseRecord:
-        """Carry out ``actions`` in order and return the updated record, observed from AWS at the end."""
-        already: Counter[str] = Counter()
-        if record is not None and any(action.op == "send" for action in actions):
-            already = self._customer_bodies_since(record.case_id, record.last_seen)
+    def run(self, actions: Sequence[Action], record: CaseRecord | None) -> CaseRecord:
+        """Carry out ``actions`` in order and return the updated record."""
         for action in actions:
-            record = self._step(action, record, already)
+            record = self._step(action, record)
         if record is None:
             raise SupportApiError(f"{self.source}: nothing to do")
-        return self.observe(record) if observe else record
+        return self._finish(record, actions)
 
-    def _step(self, action: Action, record: CaseRecord | None, already: Counter[str]) -> CaseRecord:
+    # --- the steps -----------------------------------------------------------------------------------
+
+    def _step(self, action: Action, record: CaseRecord | None) -> CaseRecord:
         if action.op == "adopt":
             return self._adopt(action)
         if action.op == "create":
-            found = self._find_open_case(action)
-            if found is not None:
-                case_id, communications = found
-                already.update(_customer_bodies(communications, ""))
-                already[action.body] -= 1  # the description itself is the case's first message
-                return CaseRecord(case_id=case_id, sent=action.then)
-            params = dict(action.create)
-            if action.attachments:
-                params["attachmentSetId"] = self._upload(action.attachments)
-            case_id = self._call("open the case", self.client.create_case, **params)["caseId"]
-            return CaseRecord(case_id=case_id, sent=action.then)
+            return self._create(action)
         assert record is not None, "a send or resolve action needs a case"
         if action.op == "resolve":
-            self._call("resolve the case", self.client.resolve_case, caseId=record.case_id)
+            self._resolve(record.case_id)
             return replace(record, sent=action.then)
-        if already[action.body] > 0:
-            already[action.body] -= 1  # sent by an earlier, interrupted run: record it only
+        said = self._already_said(record)
+        identity = self._identity(action.body)
+        if said[identity] > 0:
+            said[identity] -= 1  # said by an earlier, interrupted run: record it only
         else:
-            self._send(record.case_id, action)
+            self._send(record, action)
         missing = len(action.then.messages) - len(record.sent_at)
         return replace(record, sent=action.then, sent_at=(*record.sent_at, *[_now()] * missing))
 
-    def _send(self, case_id: str, action: Action) -> None:
-        params: dict[str, Any] = {"caseId": case_id, "communicationBody": action.body}
+    def _adopt(self, action: Action) -> CaseRecord:
+        ref = dict(action.case_ref)
+        case = self.book.case(ref["caseId"]) if "caseId" in ref else self.book.by_display_id(ref["displayId"])
+        if case is None:
+            what = ", ".join(f"{key} {value}" for key, value in ref.items())
+            raise SupportApiError(
+                f"{self.source}: no AWS Support case with {what} is visible to this account"
+            )
+        self._case = case
+        before = ("before adoption",) * len(action.then.messages)
+        record = CaseRecord(str(case["caseId"]), action.then, sent_at=before, adopted=True)
+        return replace(record.seen(case), checkpoint=newest(case))
+
+    def _create(self, action: Action) -> CaseRecord:
+        for _ in range(LOST_ANSWER_TRIES):
+            found = self._opened_earlier(action, self.book.recent_and_opened(self.recovery_hours))
+            if found is not None:
+                self._said = self._customer_said(self._all_communications(found["caseId"], ""))
+                self._said[self._identity(action.body)] -= 1  # the description is the first message
+                self._case = found
+                return CaseRecord(str(found["caseId"]), action.then).seen(found)
+            self._check_hourly_quota()
+            params = dict(action.create)
+            if action.attachments:
+                params["attachmentSetId"] = self._upload(action.attachments)
+            started = datetime.now(UTC) - CLOCK_SKEW
+            try:
+                case_id = str(self.api.write("open the case", "create_case", **params)["caseId"])
+            except AmbiguousWrite:
+                found = self._opened_earlier(action, self._created_after(started))
+                if found is None:
+                    continue
+                case_id = str(found["caseId"])
+            self.book.opened(case_id, str(params["subject"]), action.body)
+            self._said = Counter()  # a case just opened holds only its description
+            return CaseRecord(case_id, action.then)
+        raise SupportApiError(f"{self.source}: open the case: the answer was lost {LOST_ANSWER_TRIES} times")
+
+    def _resolve(self, case_id: str) -> None:
+        for _ in range(LOST_ANSWER_TRIES):
+            try:
+                self.api.write("resolve the case", "resolve_case", caseId=case_id)
+                break
+            except AmbiguousWrite:
+                case = self.book.case(case_id, fresh=True)
+                if case is not None and case.get("status") == "resolved":
+                    break
+        else:
+            raise SupportApiError(
+                f"{self.source}: resolve the case: the answer was lost {LOST_ANSWER_TRIES} times"
+            )
+        self.book.forget(case_id)
+
+    def _send(self, record: CaseRecord, action: Action) -> None:
+        params: dict[str, Any] = {"caseId": record.case_id, "communicationBody": action.body}
         if action.cc:
             params["ccEmailAddresses"] = list(action.cc)
-        if action.attachments:
-            params["attachmentSetId"] = self._upload(action.attachments)
-        try:
-            self._call(action.summary, self.client.add_communication_to_case, **params)
-        except SupportApiError as error:
-            if error.code != "AttachmentSetExpired":
-                raise
-            self._uploads.pop(action.attachments, None)  # expired: upload once more
-            params["attachmentSetId"] = self._upload(action.attachments)
-            self._call(action.summary, self.client.add_communication_to_case, **params)
+        for _ in range(LOST_ANSWER_TRIES):
+            if action.attachments:
+                params["attachmentSetId"] = self._upload(action.attachments)
+            try:
+                self.api.write(action.summary, "add_communication_to_case", **params)
+                break
+            except AmbiguousWrite:
+                said = self._customer_said(self._all_communications(record.case_id, record.checkpoint))
+                if said[self._identity(action.body)] > self._said_count(action.body):
+                    break  # it did arrive
+            except SupportApiError as error:
+                if error.code != "AttachmentSetExpired":
+                    raise
+                self._uploads.pop(action.attachments, None)  # expired: upload once more
+        else:
+            raise SupportApiError(
+                f"{self.source}: {action.summary}: the answer was lost {LOST_ANSWER_TRIES} times"
+            )
+        self.book.forget(record.case_id)
+
+    def _said_count(self, body: str) -> int:
+        return (self._said or Counter())[self._identity(body)]
 
     def _upload(self, files: tuple[str, ...]) -> str:
+        """An attachment set for ``files``. A lost answer here is sent again: an unused set is never seen
+        by anyone and expires after an hour (S4: AttachmentSetExpired)."""
         if files not in self._uploads:
             attachments = []
             for name in files:
                 path = self.root / attachment_path(self.source, name)
                 attachments.append({"fileName": Path(name).name, "data": path.read_bytes()})
-            result = self._call(
-                "upload attachments", self.client.add_attachments_to_set, attachments=attachments
-            )
+            for _ in range(LOST_ANSWER_TRIES):
+                try:
+                    result = self.api.write(
+                        "upload attachments", "add_attachments_to_set", attachments=attachments
+                    )
+                    break
+                except AmbiguousWrite:
+                    continue
+            else:
+                raise SupportApiError(f"{self.source}: upload attachments: the answer was lost")
             self._uploads[files] = result["attachmentSetId"]
         return self._uploads[files]
 
-    def _adopt(self, action: Action) -> CaseRecord:
-        ref = dict(action.case_ref)
-        params: dict[str, Any] = {"includeResolvedCases": True, "includeCommunications": False}
-        if "caseId" in ref:
-            params["caseIdList"] = [ref["caseId"]]
-        else:
-            params["displayId"] = ref["displayId"]
-        cases = self._call("find the case to adopt", self.client.describe_cases, **params).get("cases", [])
-        if not cases:
-            what = ", ".join(f"{key} {value}" for key, value in ref.items())
-            raise SupportApiError(
-                f"{self.source}: no AWS Support case with {what} is visible to this account"
-            )
-        before = ("before adoption",) * len(action.then.messages)
-        return CaseRecord(case_id=cases[0]["caseId"], sent=action.then, sent_at=before, adopted=True)
+    # --- looking at AWS ------------------------------------------------------------------------------
 
-    def _find_open_case(self, action: Action) -> tuple[str, list[dict[str, Any]]] | None:
-        """An open case with this subject whose first message is this description, with its messages."""
-        cases = self._listing(
-            "look for an earlier attempt", "describe_cases", "cases", includeResolvedCases=False
-        )
-        for case in cases:
-            if case.get("subject") != action.create.get("subject"):
+    def _identity(self, body: str) -> str:
+        if self.trailer:
+            found = references_in(body)
+            if found:
+                return min(found)
+        return normalise(body)
+
+    def _customer_said(self, communications: Iterable[Mapping[str, Any]]) -> Counter[str]:
+        said: Counter[str] = Counter()
+        for item in communications:
+            if item.get("submittedBy") == AWS_SENDER:
                 continue
-            communications = list(self._communications(case["caseId"], ""))
-            if communications and communications[-1].get("body") == action.body:
-                return str(case["caseId"]), communications
-        return None
+            body = str(item.get("body", ""))
+            found = references_in(body) if self.trailer else set()
+            said.update(found or {normalise(body)})
+        return said
 
-    def _communications(self, case_id: str, after: str) -> Iterator[dict[str, Any]]:
-        """The case's communications, newest first (after ``after`` when given)."""
+    def _already_said(self, record: CaseRecord) -> Counter[str]:
+        """What the customer side said since the checkpoint (read once per run)."""
+        if self._said is None:
+            case = self.book.case(record.case_id, record.time_created)
+            if case is None:
+                raise SupportApiError(f"{self.source}: AWS no longer shows case {record.case_id}")
+            self._case = case
+            recent = _recent(case)
+            newer = [item for item in recent if str(item.get("timeCreated", "")) > record.checkpoint]
+            if len(newer) == RECENT:  # the 5 newest may not reach back to the checkpoint: read them all
+                newer = list(self._all_communications(record.case_id, record.checkpoint))
+            self._said = self._customer_said(newer)
+        return self._said
+
+    def _all_communications(self, case_id: str, after: str) -> Iterable[dict[str, Any]]:
         params = {"caseId": case_id, **({"afterTime": after} if after else {})}
-        return self._listing(
+        items = self.api.pages(
             "read the case's messages", "describe_communications", "communications", **params
         )
+        return [item for item in items if str(item.get("timeCreated", "")) > after]
 
-    def _customer_bodies_since(self, case_id: str, after: str) -> Counter[str]:
-        return _customer_bodies(self._communications(case_id, after), after)
+    def _opened_earlier(self, action: Action, cases: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+        """A case that an earlier attempt opened for this action, if AWS has one."""
+        subject = normalise(str(action.create.get("subject", "")))
+        wanted = self._identity(action.body)
+        for case in cases:
+            if normalise(str(case.get("subject", ""))) != subject:
+                continue
+            recent = _recent(case)
+            communications = recent if len(recent) < RECENT else self._all_communications(case["caseId"], "")
+            first = sorted(communications, key=lambda item: str(item.get("timeCreated", "")))[:1]
+            if first and wanted in self._customer_said(first):
+                return case
+        return None
 
-    def _listing(self, doing: str, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a paginated Support API listing, through botocore's own paginator."""
-        try:
-            for page in self.client.get_paginator(operation).paginate(**params):
-                yield from page.get(key, [])
-        except Exception as error:
-            raise explain(error, f"{self.source}: {doing}") from None
-
-    def observe(self, record: CaseRecord, *, with_replies: bool = False) -> CaseRecord:
-        """Refresh what AWS reports about the case: one DescribeCases (+ its messages when asked)."""
-        cases = self._call(
-            "read the case",
-            self.client.describe_cases,
-            caseIdList=[record.case_id],
-            includeResolvedCases=True,
-            includeCommunications=True,
-        ).get("cases", [])
-        if not cases:
-            raise SupportApiError(f"{self.source}: AWS no longer shows case {record.case_id}")
-        case = cases[0]
-        recent = case.get("recentCommunications", {}).get("communications", [])
-        times = [str(item.get("timeCreated", "")) for item in recent]
-        record = replace(
-            record,
-            display_id=str(case.get("displayId", "")),
-            status=str(case.get("status", "")),
-            severity=str(case.get("severityCode", "")),
-            time_created=str(case.get("timeCreated", "")),
-            last_seen=max([record.last_seen, *times]),
-        )
-        if with_replies:
-            everything = list(self._communications(record.case_id, ""))
-            replies = tuple(
-                {"body": str(item.get("body", "")), "timeCreated": str(item.get("timeCreated", ""))}
-                for item in reversed(everything)
-                if item.get("submittedBy") == AWS_SENDER
+    def _created_after(self, moment: datetime) -> list[Mapping[str, Any]]:
+        after = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return list(
+            self.api.pages(
+                "look for the case just opened",
+                "describe_cases",
+                "cases",
+                afterTime=after,
+                includeResolvedCases=True,
+                includeCommunications=True,
             )
-            record = replace(record, replies=replies)
-        return record
+        )
 
-    def _call(self, doing: str, method: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
-        try:
-            return method(**params)
-        except Exception as error:
-            if isinstance(error, SupportApiError):
-                raise
-            raise explain(error, f"{self.source}: {doing}") from None
+    def _check_hourly_quota(self) -> None:
+        """At most ``cases_per_hour`` cases created per hour (S20): refuse before CreateCase."""
+        since = datetime.now(UTC) - timedelta(hours=1)
+        created = self.book.created_since(self.recovery_hours, since)
+        if len(created) >= self.cases_per_hour:
+            opens = _time(created[-self.cases_per_hour]) + timedelta(hours=1)
+            raise SupportApiError(
+                f"{self.source}: not opened: {len(created)} cases were created in this account in the last "
+                f"hour and AWS allows {self.cases_per_hour} per hour; run again after "
+                f"{opens.strftime('%H:%M UTC')} to open it (nothing was sent for this case)",
+                "HourlyCaseQuota",
+            )
+
+    def _finish(self, record: CaseRecord, actions: Sequence[Action]) -> CaseRecord:
+        """The record as AWS reports it once the actions are done; the checkpoint moves past them."""
+        checkpoint = record.checkpoint
+        if any(action.op == "create" for action in actions) and self._case is None:
+            case = self.book.case(record.case_id, fresh=True)
+            if case is None:
+                raise SupportApiError(
+                    f"{self.source}: AWS does not show the case it just opened, {record.case_id}"
+                )
+            record = record.seen(case)
+            checkpoint = newest(case)  # the run is complete: everything up to now is accounted for
+        elif self._case is not None:
+            record = record.seen(self._case)
+            checkpoint = max(checkpoint, newest(self._case))
+        status = record.status
+        if actions and actions[-1].op == "resolve":
+            status = "resolved"
+        elif record.status == "resolved" and any(action.op == "send" for action in actions):
+            status = "reopened"  # a customer message reopens a resolved case (S19)
+        return replace(record, status=status, checkpoint=checkpoint)
+
+    # --- refresh -------------------------------------------------------------------------------------
+
+    def observe(self, record: CaseRecord) -> CaseRecord:
+        """Refresh: what AWS reports about the case now, and its replies. The checkpoint stays."""
+        case = self.book.case(record.case_id, record.time_created)
+        if case is None:
+            raise SupportApiError(f"{self.source}: AWS no longer shows case {record.case_id}")
+        recent = _recent(case)
+        newer = [item for item in recent if str(item.get("timeCreated", "")) > record.last_seen]
+        if len(newer) == RECENT:
+            newer = list(self._all_communications(record.case_id, record.last_seen))
+        replies = [*record.replies, *_replies(newer)]
+        last_seen = max(record.last_seen, newest(case))
+        return replace(record.seen(case), replies=tuple(replies), last_seen=last_seen)
+
+
+def _replies(communications: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """AWS's side of ``communications``, oldest first."""
+    return [
+        {
+            "body": str(item.get("body", "")),
+            "timeCreated": str(item.get("timeCreated", "")),
+            "attachments": [str(a.get("fileName", "")) for a in item.get("attachmentSet") or []],
+        }
+        for item in sorted(communications, key=lambda item: str(item.get("timeCreated", "")))
+        if item.get("submittedBy") == AWS_SENDER
+    ]

@@ -1,4 +1,5 @@
-"""The boto3 shell: a Support API client for the configured partition, and errors people can act on.
+"""The boto3 shell: Support API clients for the configured partition and accounts, and errors people can
+act on.
 
 Credentials come from the ordinary boto3 chain (environment, profile, role); they are never copied into
 settings, state, logs or error messages. ``AWS_ENDPOINT_URL_SUPPORT`` is honoured by botocore itself,
@@ -7,44 +8,63 @@ which is how the project points at the local Support service.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoCredentialsError
 
-# The Support API is served from one region per partition.
+from provider.aws.accounts import IMPLICIT_ALIAS, Account, Accounts, Sessions
+from provider.planning.quotas import CALLS_PER_SECOND, CASES_PER_HOUR
+
+# The Support API is served from one region per partition (AWS Support API reference, "Endpoints").
 SUPPORT_REGIONS: dict[str, str] = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
 
+# What each error means, from the error shapes' documentation in the pinned botocore model (S4).
 _ADVICE: dict[str, str] = {
     "SubscriptionRequiredException": (
         "the AWS Support API needs a Business, Enterprise On-Ramp or Enterprise support plan on this "
         "account; upgrade the plan, or point AWS_ENDPOINT_URL_SUPPORT at supportlocal to practise"
     ),
     "CaseCreationLimitExceeded": (
-        "this account has reached its limit of open support cases; resolve some cases, or ask AWS to raise "
-        "the limit, then run again"
+        "the case creation limit for the account has been exceeded; wait, or resolve cases, then run again"
     ),
     "CaseIdNotFound": "AWS has no support case with that caseId visible to this account",
-    "AttachmentSetSizeLimitExceeded": "an attachment is over the 5 MB AWS Support limit",
-    "AttachmentLimitExceeded": "an attachment set can hold at most 3 attachments",
+    "AttachmentSetSizeLimitExceeded": (
+        "an attachment set holds at most three attachments of at most 5 MB each"
+    ),
+    "AttachmentLimitExceeded": (
+        "too many attachment sets were created in a short time; wait a few minutes and run again"
+    ),
+    "ThrottlingException": (
+        "more Support API calls per second than AWS allows; lower supportcases:callsPerSecond"
+    ),
 }
+
+_SINGLE_ACCOUNT = Accounts((Account(IMPLICIT_ALIAS),), IMPLICIT_ALIAS)
 
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """Where and as whom to call the Support API (stack config ``supportcases:*``)."""
+    """Where and as whom to call the Support API, and how fast (stack config ``supportcases:*``)."""
 
     partition: str = "aws"
-    profile: str | None = None
-    role_arn: str | None = None
-    max_attempts: int = 8  # per call, with botocore's adaptive retry mode (throttling, 5xx)
+    accounts: Accounts = _SINGLE_ACCOUNT
+    max_attempts: int = 8  # per read, with botocore's adaptive retry mode (throttling, 5xx)
+    calls_per_second: float = CALLS_PER_SECOND  # per account, across the provider process
+    cases_per_hour: int = CASES_PER_HOUR  # per account
+    reference_trailer: bool = True  # end every body with its reference (provider.planning.reference)
+    recovery_hours: int = 24 * 14  # how far back a case opened by an interrupted run is looked for
 
     def __post_init__(self) -> None:
         if self.partition not in SUPPORT_REGIONS:
             known = ", ".join(SUPPORT_REGIONS)
             raise SupportApiError(f"unknown partition {self.partition!r} in supportcases:partition ({known})")
+
+    @property
+    def region(self) -> str:
+        """The partition's Support API region."""
+        return SUPPORT_REGIONS[self.partition]
 
 
 class SupportApiError(Exception):
@@ -55,29 +75,43 @@ class SupportApiError(Exception):
         self.code = code
 
 
-def support_client(settings: ApiSettings) -> Any:
-    """A botocore ``support`` client with adaptive retries, in the partition's Support region."""
-    region = SUPPORT_REGIONS[settings.partition]
-    session = boto3.Session(profile_name=settings.profile)
-    if settings.role_arn:
-        sts = session.client("sts", region_name=region)
-        creds = sts.assume_role(RoleArn=settings.role_arn, RoleSessionName="support-cases-as-code")[
-            "Credentials"
-        ]
-        session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
-    config = Config(
-        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
-        user_agent_extra="support-cases-as-code",
+@dataclass(frozen=True)
+class Clients:
+    """One account's Support clients: reads retried by botocore, writes sent once (see ``calls``)."""
+
+    reader: Any
+    writer: Any
+    account: Account = field(compare=False)
+
+
+def support_clients(
+    settings: ApiSettings, alias: str | None = None, sessions: Sessions | None = None
+) -> Clients:
+    """The Support clients of one account (the default account when ``alias`` is None), from
+    ``sessions`` (one boto3 session per account, reused) or a new session."""
+    sessions = sessions or Sessions()
+    account = settings.accounts.get(alias)
+    agent = "support-cases-as-code"
+    reads = Config(
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts}, user_agent_extra=agent
     )
-    return session.client("support", region_name=region, config=config)
+    writes = Config(retries={"mode": "standard", "total_max_attempts": 1}, user_agent_extra=agent)
+    return Clients(
+        sessions.client(account, settings.region, "support", reads),
+        sessions.client(account, settings.region, "support", writes),
+        account,
+    )
+
+
+def support_client(settings: ApiSettings, alias: str | None = None) -> Any:
+    """A botocore ``support`` client for reads, with adaptive retries."""
+    return support_clients(settings, alias).reader
 
 
 def explain(error: Exception, doing: str) -> SupportApiError:
     """Turn a botocore error into a :class:`SupportApiError` that says what failed and what to do."""
+    if isinstance(error, SupportApiError):
+        return error
     if isinstance(error, NoCredentialsError):
         return SupportApiError(f"{doing}: no AWS credentials found (set a profile, environment or role)")
     if isinstance(error, ClientError):

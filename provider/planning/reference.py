@@ -59,3 +59,11 @@ def references_in(text: str) -> set[str]:
 def normalise(text: str) -> str:
     """Text with every run of whitespace made one space, and no whitespace at either end."""
     return " ".join(text.split())
+
+
+def without_trailer(body: str) -> str:
+    """The text of a body as its author wrote it: the reference trailer taken off, if there is one."""
+    return _TRAILING.sub("", body)
+
+
+_TRAILING = re.compile(r"\s*\[\s*ref\s+[0-9a-f]{10}\s*\]\s*$")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pulumi
 
+from provider.aws.accounts import account_problems, accounts_from_config
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, load_cases
 from provider.stack.resource import SupportCase
@@ -32,14 +33,24 @@ def same_case_twice(cases: list[Case]) -> list[Problem]:
 
 
 def settings_from_config(config: pulumi.Config) -> ApiSettings:
-    """Stack config, all optional: ``supportcases:partition`` (aws | aws-us-gov | aws-cn, default aws),
-    ``supportcases:profile`` (an AWS profile), ``supportcases:roleArn`` (a role to assume) and
-    ``supportcases:maxAttempts`` (attempts per Support API call, default 8)."""
+    """Stack config, all optional (docs/configuration.md): ``supportcases:partition``, ``accounts`` and
+    ``defaultAccount`` (or ``profile`` / ``roleArn`` for a single account), ``maxAttempts``,
+    ``callsPerSecond``, ``casesPerHour``, ``referenceTrailer`` and ``recoveryHours``."""
+    defaults = ApiSettings()
+    trailer = config.get_bool("referenceTrailer")
     return ApiSettings(
-        partition=config.get("partition") or "aws",
-        profile=config.get("profile"),
-        role_arn=config.get("roleArn"),
-        max_attempts=config.get_int("maxAttempts") or 8,
+        partition=config.get("partition") or defaults.partition,
+        accounts=accounts_from_config(
+            config.get_object("accounts"),
+            config.get("defaultAccount"),
+            profile=config.get("profile"),
+            role_arn=config.get("roleArn"),
+        ),
+        max_attempts=config.get_int("maxAttempts") or defaults.max_attempts,
+        calls_per_second=config.get_float("callsPerSecond") or defaults.calls_per_second,
+        cases_per_hour=config.get_int("casesPerHour") or defaults.cases_per_hour,
+        reference_trailer=defaults.reference_trailer if trailer is None else trailer,
+        recovery_hours=config.get_int("recoveryHours") or defaults.recovery_hours,
     )
 
 
@@ -50,12 +61,13 @@ def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:
     look like a removed one (which would resolve its case).
     """
     cases, problems = load_cases([folder], root=Path.cwd())
-    problems += same_case_twice(cases)
+    problems += same_case_twice(cases) + account_problems(cases, settings.accounts)
     if problems:
         for problem in problems:
             pulumi.log.error(str(problem))
         raise CaseFileError(f"{len(problems)} problem(s) in the case files; nothing was sent to AWS")
-    resources = {case.name: SupportCase(case, settings) for case in cases}
+    stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    resources = {case.name: SupportCase(case, settings, f"{stack}/{case.name}") for case in cases}
     pulumi.export(
         "cases",
         {

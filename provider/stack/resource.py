@@ -1,11 +1,13 @@
 """The Pulumi shell: a dynamic provider whose every decision comes from the planning core.
 
 The provider object is pickled by the Pulumi SDK (dill) into the stack state and unpickled in a separate
-provider process, so it holds only plain settings: boto3 clients are made inside each method.
+provider process, so it holds only plain settings: clients, pacing and the case book live in that
+process (``provider.aws.calls``, ``provider.aws.casebook``) and are shared by all its operations.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,13 +24,23 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from provider.aws.calls import support_api
+from provider.aws.casebook import case_book
 from provider.aws.execute import CaseRecord, Executor
-from provider.aws.support_api import ApiSettings, support_client
+from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, check_spec
-from provider.planning.plan import Sent, plan, refused_edits, retire
+from provider.planning.plan import Action, Sent, plan, refused_edits, retire
+from provider.stack.types import LEGACY_TYPE
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
 OUTPUT_KEYS = tuple(CaseRecord(case_id="", sent=Sent({}, (), "open")).to_outputs())
+# Outputs that hold message text: Pulumi secrets for a case file marked `sensitive: true`.
+SENSITIVE_OUTPUTS = ["spec", "outbox", "sent", "replies"]
+
+# caseId -> the case name that opened, adopted or wrote to it in this run: a case file removed in the same
+# run never resolves a case another file now manages (one provider process serves the whole `pulumi up`).
+_MANAGED: dict[str, str] = {}
+_MANAGED_LOCK = threading.Lock()
 
 
 def _pointer(pointer: tuple[str | int, ...]) -> str:
@@ -43,6 +55,11 @@ def _failure(prop: str, source: str, reason: str) -> CheckFailure:
     return CheckFailure(prop, f"{source}: {reason}")
 
 
+def _managed(case_id: str, props: Mapping[str, Any]) -> None:
+    with _MANAGED_LOCK:
+        _MANAGED[case_id] = str(props.get("caseName"))
+
+
 class SupportCaseProvider(ResourceProvider):
     """Opens, messages, resolves and reads one AWS Support case per case file."""
 
@@ -50,8 +67,22 @@ class SupportCaseProvider(ResourceProvider):
         super().__init__()
         self.settings = settings
 
-    def _executor(self, source: str) -> Executor:
-        return Executor(support_client(self.settings), Path.cwd(), source)
+    def _plan(self, sent: Sent | None, props: Mapping[str, Any]) -> list[Action]:
+        key = str(props.get("key") or props.get("caseName")) if self.settings.reference_trailer else None
+        return plan(sent, props["spec"], key=key)
+
+    def _executor(self, props: Mapping[str, Any]) -> Executor:
+        alias = (props.get("spec") or {}).get("account") or props.get("account") or None
+        api = support_api(self.settings, alias)
+        return Executor(
+            api,
+            case_book(api),
+            Path.cwd(),
+            str(props["source"]),
+            trailer=self.settings.reference_trailer,
+            recovery_hours=self.settings.recovery_hours,
+            cases_per_hour=self.settings.cases_per_hour,
+        )
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate like ``python -m provider validate``, refuse unsendable edits, and render the outbox."""
@@ -67,37 +98,46 @@ class SupportCaseProvider(ResourceProvider):
             failures += [_failure(_pointer(p), source, why) for p, why in refused]
         inputs = dict(news)
         if not failures:
-            inputs["outbox"] = [action.outbox_entry() for action in plan(sent, spec)]
+            inputs["outbox"] = [action.outbox_entry() for action in self._plan(sent, news)]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Changes exactly when the plan has actions; a new support case is never opened implicitly."""
         record = CaseRecord.from_outputs(olds)
-        actions = plan(record.sent, news["spec"])
+        actions = self._plan(record.sent, news)
         return DiffResult(changes=bool(actions), replaces=[], stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Open the case (or adopt the named one) and send the messages the file already lists."""
-        record = self._executor(props["source"]).run(plan(None, props["spec"]), None)
+        record = self._executor(props).run(self._plan(None, props), None)
+        _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Say what changed: new messages, stated field edits, resolve or reopen."""
         record = CaseRecord.from_outputs(olds)
-        record = self._executor(news["source"]).run(plan(record.sent, news["spec"]), record)
+        _managed(record.case_id, news)
+        record = self._executor(news).run(self._plan(record.sent, news), record)
         return UpdateResult(self._outputs(news, record))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Resolve the case; nothing at AWS is ever deleted."""
+        """Resolve the case, unless another case file of this run manages it now; nothing is deleted."""
         record = CaseRecord.from_outputs(props)
-        if record.status != "resolved":
-            self._executor(props["source"]).run(retire(record.sent), record, observe=False)
+        with _MANAGED_LOCK:
+            manager = _MANAGED.get(record.case_id, props.get("caseName"))
+        if manager != props.get("caseName"):
+            pulumi.log.warn(
+                f"{props['source']} was removed; its case {record.case_id} stays open: {manager} manages it"
+            )
+        elif record.status != "resolved":
+            self._executor(props).run(retire(record.sent), record)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the status and severity AWS reports now, and AWS's replies. The record of what was sent
-        is kept as it is, so a refresh never makes the next ``up`` send anything."""
+        (and the executor's checkpoint) is kept as it is, so a refresh never makes the next ``up`` send
+        anything, nor send again what an interrupted run already sent."""
         record = CaseRecord.from_outputs(props)
-        record = self._executor(props["source"]).observe(record, with_replies=True)
+        record = self._executor(props).observe(record)
         return ReadResult(id_, self._outputs(props, record))
 
     @staticmethod
@@ -106,20 +146,32 @@ class SupportCaseProvider(ResourceProvider):
         return {**kept, **record.to_outputs()}
 
 
-def case_inputs(case: Case) -> dict[str, Any]:
-    """The resource inputs for one case file (outputs declared unknown, so the program can read them)."""
+def case_inputs(case: Case, key: str = "") -> dict[str, Any]:
+    """The resource inputs for one case file (outputs declared unknown, so the program can read them).
+    ``key`` names the case within its stack (``project/stack/name``) for its reference trailer."""
     props: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS)
-    props.update(caseName=case.name, source=case.source, spec=case.spec, outbox=None)
+    spec: Any = pulumi.Output.secret(case.spec) if case.spec.get("sensitive") else case.spec
+    props.update(caseName=case.name, key=key or case.name, source=case.source, spec=spec, outbox=None)
     return props
 
 
-class SupportCase(Resource):
+def case_options(case: Case) -> pulumi.ResourceOptions:
+    """Aliases for the case's earlier names (``aliases:``) and for the generic type of older stacks, and
+    secret outputs for a sensitive case."""
+    names = [case.name, *case.spec.get("aliases", [])]
+    aliases: list[Any] = [pulumi.Alias(name=name, type_=LEGACY_TYPE) for name in names]
+    aliases += [pulumi.Alias(name=name) for name in names[1:]]
+    secrets = SENSITIVE_OUTPUTS if case.spec.get("sensitive") else None
+    return pulumi.ResourceOptions(aliases=aliases, additional_secret_outputs=secrets)
+
+
+class SupportCase(Resource, module="supportcases", name="SupportCase"):
     """One AWS Support case, declared by one case file."""
 
     caseId: pulumi.Output[str]
     displayId: pulumi.Output[str]
     caseStatus: pulumi.Output[str]
-    replies: pulumi.Output[list[dict[str, str]]]
+    replies: pulumi.Output[list[dict[str, Any]]]
 
-    def __init__(self, case: Case, settings: ApiSettings, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(SupportCaseProvider(settings), case.name, case_inputs(case), opts)
+    def __init__(self, case: Case, settings: ApiSettings, key: str = "") -> None:
+        super().__init__(SupportCaseProvider(settings), case.name, case_inputs(case, key), case_options(case))

@@ -21,7 +21,7 @@ SECRET_KEY = "s3cr3t-never-in-state-or-logs"
 @pytest.fixture
 def support(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoint]:
     """A fresh supportlocal; boto3 reaches it through AWS_ENDPOINT_URL_SUPPORT with test credentials."""
-    with running_server(tmp_path / "supportlocal") as endpoint:
+    with running_server(tmp_path / "supportlocal", quotas=False) as endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SUPPORT", endpoint.url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)

@@ -11,6 +11,7 @@ import pytest
 from provider.aws.execute import CaseRecord
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.planning.plan import plan
+from provider.planning.reference import message_reference, with_trailer, without_trailer
 from provider.stack.resource import SupportCaseProvider, case_inputs
 from tests.provider.conftest import SECRET_KEY, client, operations, write_case
 
@@ -24,7 +25,12 @@ BASE = {
 
 
 def provider() -> SupportCaseProvider:
-    return SupportCaseProvider(ApiSettings(max_attempts=3))
+    return SupportCaseProvider(ApiSettings(max_attempts=3, calls_per_second=0))
+
+
+def text(lines: list[str]) -> str:
+    """An outbox body as its author wrote it."""
+    return without_trailer("\n".join(lines))
 
 
 def checked(prov: SupportCaseProvider, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +52,7 @@ def bodies(case_id: str) -> list[tuple[str, str]]:
     """(submittedBy, body) of every communication on the case, oldest first."""
     pages = client().get_paginator("describe_communications").paginate(caseId=case_id)
     items = [item for page in pages for item in page["communications"]]
-    return [(item["submittedBy"], item["body"]) for item in reversed(items)]
+    return [(item["submittedBy"], without_trailer(item["body"])) for item in reversed(items)]
 
 
 def update(prov, root, old_inputs, outs, name="ec2", **document):
@@ -60,13 +66,13 @@ def test_create_opens_exactly_one_case_and_records_it(support, repo):
     _, inputs, outs = open_case(repo)
     assert inputs["outbox"][0]["call"] == "CreateCase"
     assert inputs["outbox"][0]["subject"] == BASE["subject"]
-    assert inputs["outbox"][0]["communicationBody"] == [BASE["communicationBody"]]
+    assert text(inputs["outbox"][0]["communicationBody"]) == BASE["communicationBody"]
     assert operations(support)["CreateCase"] == 1
     case = client().describe_cases(caseIdList=[outs["caseId"]])["cases"][0]
     assert case["subject"] == BASE["subject"]
     assert case["severityCode"] == "normal"
     assert outs["displayId"] == case["displayId"]
-    assert outs["caseStatus"] == "opened"
+    assert outs["caseStatus"] == case["status"] == "unassigned"  # S19: a new case begins unassigned
     assert outs["sent"]["messages"] == []
 
 
@@ -100,14 +106,13 @@ def test_appended_message_sends_exactly_one_communication(support, repo):
     ]
     news, diff, outs = update(prov, repo, inputs, outs, communications=comms)
     assert diff.changes is True
-    assert news["outbox"] == [
-        {
-            "call": "AddCommunicationToCase",
-            "why": "message 1 of communications",
-            "ccEmailAddresses": ["a@example.com"],
-            "communicationBody": ["Any update? We still see the failure."],
-        }
-    ]
+    [entry] = news["outbox"]
+    assert text(entry.pop("communicationBody")) == "Any update? We still see the failure."
+    assert entry == {
+        "call": "AddCommunicationToCase",
+        "why": "message 1 of communications",
+        "ccEmailAddresses": ["a@example.com"],
+    }
     assert operations(support)["AddCommunicationToCase"] == 1
     assert bodies(outs["caseId"])[-1][1] == "Any update? We still see the failure."
     assert len(outs["sentAt"]) == 1 and outs["sentAt"][0].startswith("20")
@@ -132,7 +137,7 @@ def test_refresh_brings_aws_replies_and_sends_nothing_next(support, repo):
     assert read.outs["caseStatus"] == "pending-customer-action"
     assert [r["body"] for r in read.outs["replies"]] == ["Please share the system log of the instance."]
     assert read.outs["sent"] == outs["sent"]
-    assert set(operations(support)) == {"DescribeCases", "DescribeCommunications"}
+    assert operations(support) == {"DescribeCases": 1}  # the 5 newest messages come with the case
     assert prov.diff(outs["caseId"], read.outs, inputs).changes is False
 
 
@@ -196,7 +201,7 @@ def test_adopting_an_unknown_case_fails_clearly(support, repo):
 
 def test_crash_after_create_case_never_opens_a_second_case(support, repo):
     support.control.set_faults(error_rate=1.0, operations=["AddCommunicationToCase"])
-    with pytest.raises(SupportApiError, match="InternalServerError"):
+    with pytest.raises(SupportApiError, match="answer was lost"):
         open_case(repo, communications=[{"communicationBody": "follow-up"}])
     support.control.clear_faults()
     _, _, outs = open_case(repo, communications=[{"communicationBody": "follow-up"}])
@@ -207,7 +212,8 @@ def test_crash_after_create_case_never_opens_a_second_case(support, repo):
 def test_message_sent_by_an_interrupted_run_is_not_sent_again(support, repo):
     prov, inputs, outs = open_case(repo)
     # An earlier `up` sent the first of two new messages and died before the state was written.
-    client().add_communication_to_case(caseId=outs["caseId"], communicationBody="two")
+    sent = with_trailer("two", message_reference("two", 1))
+    client().add_communication_to_case(caseId=outs["caseId"], communicationBody=sent)
     comms = [{"communicationBody": "two"}, {"communicationBody": "three"}]
     _, _, outs = update(prov, repo, inputs, outs, communications=comms)
     assert [body for _, body in bodies(outs["caseId"])] == [BASE["communicationBody"], "two", "three"]
@@ -215,8 +221,9 @@ def test_message_sent_by_an_interrupted_run_is_not_sent_again(support, repo):
 
 def test_throttling_is_retried(support, repo):
     support.control.set_faults(throttle_rate=0.3, operations=["CreateCase", "DescribeCases"])
-    _, _, outs = open_case(repo, prov=SupportCaseProvider(ApiSettings(max_attempts=12)))
-    assert outs["caseStatus"] == "opened"
+    _, _, outs = open_case(repo, prov=SupportCaseProvider(ApiSettings(max_attempts=12, calls_per_second=0)))
+    case = client().describe_cases(caseIdList=[outs["caseId"]])["cases"][0]
+    assert outs["caseStatus"] == case["status"]
     creates = [c for c in support.control.calls() if c["operation"] == "CreateCase"]
     assert [c["outcome"] for c in creates].count("ok") == 1
 
@@ -238,14 +245,14 @@ def test_credentials_never_reach_outputs_or_errors(support, repo):
 
 def test_case_creation_limit_is_explained(support, repo):
     support.control.set_case_limit("111111111111", 0)
-    with pytest.raises(SupportApiError, match=r"CaseCreationLimitExceeded.*limit of open support cases"):
+    with pytest.raises(SupportApiError, match=r"CaseCreationLimitExceeded.*case creation limit"):
         open_case(repo)
 
 
 def test_expired_attachment_set_is_uploaded_once_more(support, repo):
     prov, inputs, outs = open_case(repo)
     (repo / "cases" / "trace.txt").write_text("trace")
-    executor = prov._executor("cases/ec2.yaml")
+    executor = prov._executor({"source": "cases/ec2.yaml", "spec": {}})
     stale = client().add_attachments_to_set(attachments=[{"fileName": "trace.txt", "data": b"trace"}])
     executor._uploads[("trace.txt",)] = stale["attachmentSetId"]
     support.control.advance_clock(3601)
@@ -261,13 +268,95 @@ def test_expired_attachment_set_is_uploaded_once_more(support, repo):
             )
         ),
     )
-    executor.run(plan(CaseRecord.from_outputs(outs).sent, news["spec"]), CaseRecord.from_outputs(outs))
+    record = CaseRecord.from_outputs(outs)
+    executor.run(plan(record.sent, news["spec"], key=news["key"]), record)
     outcomes = [
         (c["operation"], c["outcome"]) for c in support.control.calls() if c["operation"] != "DescribeCases"
     ]
     assert outcomes == [
-        ("DescribeCommunications", "ok"),
         ("AddCommunicationToCase", "AttachmentSetExpired"),
         ("AddAttachmentsToSet", "ok"),
         ("AddCommunicationToCase", "ok"),
     ]
+
+
+# --- exactly once: lost answers, refresh between crash and retry, resolved by anyone -----------------
+
+
+@pytest.mark.parametrize("mode", ["500", "drop"])
+def test_create_whose_answer_was_lost_opens_one_case(support, repo, mode):
+    support.control.set_faults(lost_answer_rate=1.0, lost_answer=mode, operations=["CreateCase"])
+    _, _, outs = open_case(repo, communications=[{"communicationBody": "follow-up"}])
+    creates = [c["outcome"] for c in support.control.calls() if c["operation"] == "CreateCase"]
+    assert len(creates) == 1  # looked at AWS instead of sending it again
+    assert [body for _, body in bodies(outs["caseId"])] == [BASE["communicationBody"], "follow-up"]
+
+
+@pytest.mark.parametrize("mode", ["500", "drop"])
+def test_message_whose_answer_was_lost_arrives_once(support, repo, mode):
+    prov, inputs, outs = open_case(repo)
+    support.control.set_faults(lost_answer_rate=1.0, lost_answer=mode, operations=["AddCommunicationToCase"])
+    _, _, outs = update(prov, repo, inputs, outs, communications=[{"communicationBody": "only once"}])
+    assert [body for _, body in bodies(outs["caseId"])] == [BASE["communicationBody"], "only once"]
+
+
+def test_resolve_whose_answer_was_lost_is_not_sent_again(support, repo):
+    prov, inputs, outs = open_case(repo)
+    support.control.set_faults(lost_answer_rate=1.0, operations=["ResolveCase"])
+    _, _, outs = update(prov, repo, inputs, outs, status="resolved")
+    assert operations(support)["ResolveCase"] == 1
+    assert outs["caseStatus"] == "resolved"
+
+
+def test_refresh_between_crash_and_retry_does_not_send_twice(support, repo):
+    prov, inputs, outs = open_case(repo)
+    comms = [{"communicationBody": "two"}, {"communicationBody": "three"}]
+    news = checked(prov, inputs, case_inputs(write_case(repo, "ec2", {**BASE, "communications": comms})))
+    # A killed `up` sent "two" (as the plan words it) and died before the state was written ...
+    first = plan(CaseRecord.from_outputs(outs).sent, news["spec"], key=news["key"])[0]
+    client().add_communication_to_case(caseId=outs["caseId"], communicationBody=first.body)
+    support.control.reply(outs["caseId"], "We are looking into it.")
+    # ... then `pulumi refresh` ran, and then `pulumi up` again.
+    outs = prov.read(outs["caseId"], outs).outs
+    prov.update(outs["caseId"], outs, news)
+    assert [body for _, body in bodies(outs["caseId"])] == [
+        BASE["communicationBody"],
+        "two",
+        "We are looking into it.",
+        "three",
+    ]
+
+
+def test_case_resolved_after_a_killed_run_is_not_opened_again(support, repo):
+    case = write_case(repo, "ec2", {**BASE, "status": "resolved"})
+    inputs = checked(provider(), {}, case_inputs(case))
+    # A killed `up` opened and resolved the case, and died before the state was written.
+    for action in plan(None, inputs["spec"], key=inputs["key"]):
+        if action.op == "create":
+            case_id = client().create_case(**action.create)["caseId"]
+        elif action.op == "resolve":
+            client().resolve_case(caseId=case_id)
+    outs = provider().create(inputs).outs  # a new provider process: the retry
+    assert outs["caseId"] == case_id
+    assert operations(support)["CreateCase"] == 1
+
+
+# --- AWS's quotas -------------------------------------------------------------------------------------
+
+
+def test_calls_are_paced_under_the_per_second_quota(support, repo):
+    support.control.set_quotas(calls_per_second=5.0, cases_per_hour=None)
+    prov = SupportCaseProvider(ApiSettings(max_attempts=1))  # 5 calls per second, and no retries
+    comms = [{"communicationBody": f"message {index}"} for index in range(8)]
+    open_case(repo, prov=prov, communications=comms)
+    outcomes = {c["outcome"] for c in support.control.calls()}
+    assert outcomes == {"ok"}
+
+
+def test_the_eleventh_case_of_the_hour_is_not_opened(support, repo):
+    for index in range(10):
+        client().create_case(subject=f"earlier {index}", communicationBody="opened in the console")
+    support.control.reset_calls()
+    with pytest.raises(SupportApiError, match=r"10 cases were created .* last hour .* run again after"):
+        open_case(repo)
+    assert operations(support)["CreateCase"] == 0
