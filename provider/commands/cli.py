@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import yaml
+
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.comment import add_comment_command
 from provider.commands.log import add_log_command
@@ -28,9 +30,10 @@ from provider.commands.review.state import (
     export_state,
     read_state,
     records_from_state,
-    stack_name,
+    stack_of,
 )
 from provider.commands.review.text import render_text
+from provider.commands.stackstate import read_config
 from provider.commands.status import add_status_command
 from provider.commands.transcripts import add_transcripts_command
 
@@ -128,6 +131,12 @@ def _plan_command(subcommands: Subcommands) -> None:
     source.add_argument(
         "--from-plan", metavar="FILE", help="render a plan saved with --format json (no case file is read)"
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the stack's Pulumi.<stack>.yaml, for supportcases:referenceTrailer (default: `pulumi config "
+        "--json`, or none with --state)",
+    )
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument(
         "--detailed-exitcode",
@@ -161,8 +170,25 @@ def _plan_document(args: argparse.Namespace) -> dict[str, Any] | None:
     if problems:
         return plan_document([], find_root(), stack=args.stack, problems=problems)
     state = read_state(args.state) if args.state else export_state(args.stack)
-    plans = review(cases, records_from_state(state))
-    return plan_document(plans, find_root(), stack=args.stack or stack_name(state))
+    project, stack = _project_and_stack(args, state)
+    trailer = str(read_config(args).get("referenceTrailer", True)).lower() != "false"
+    plans = review(cases, records_from_state(state), f"{project}/{stack}" if trailer else None)
+    return plan_document(plans, find_root(), stack=stack)
+
+
+def _project_and_stack(args: argparse.Namespace, state: dict[str, Any]) -> tuple[str, str]:
+    """The project and stack whose names the program gives each case's reference trailer."""
+    found = stack_of(state)
+    stack = args.stack.rsplit("/", 1)[-1] if args.stack else found[1] if found else None
+    if stack is None:
+        raise StateError("this state has no resource to tell the stack's name by: give --stack NAME")
+    if found:
+        return found[0], stack
+    try:
+        project = yaml.safe_load((find_root() / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise StateError(f"cannot read the project's name from Pulumi.yaml: {error}") from None
+    return str(project), stack
 
 
 def _run_plan(args: argparse.Namespace) -> int:

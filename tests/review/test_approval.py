@@ -44,15 +44,18 @@ def test_check_plan_passes_the_reviewed_plan_and_refuses_any_other(tmp_path: Pat
     reviewed = [Case("a", "cases/a.yaml", {**SPEC, "communications": [{"communicationBody": "one"}]})]
     before = state(Sent.declared(SPEC))
     # Approved before the case was opened: now the same file means another plan (a message, not CreateCase).
-    approved = plan_document(review(reviewed, {}), tmp_path)["fingerprint"]
+    approved = plan_document(review(reviewed, {}, "p/s"), tmp_path)["fingerprint"]
     with pytest.raises(PlanNotApprovedError, match=r"has fingerprint sha256:[0-9a-f]{64}, not the approved"):
-        check_plan(reviewed, before, approved, tmp_path)
-    now = plan_document(review(reviewed, records_from_state(before)), tmp_path)["fingerprint"]
-    assert check_plan(reviewed, before, now, tmp_path) == now
+        check_plan(reviewed, before, approved, tmp_path, "p/s")
+    now = plan_document(review(reviewed, records_from_state(before), "p/s"), tmp_path)["fingerprint"]
+    assert check_plan(reviewed, before, now, tmp_path, "p/s") == now
+    # The same words without their reference trailer are another plan.
+    with pytest.raises(PlanNotApprovedError, match="changed since the plan was reviewed"):
+        check_plan(reviewed, before, now, tmp_path, None)
     edited = [Case("a", "cases/a.yaml", {**SPEC, "communications": [{"communicationBody": "one!"}]})]
     with pytest.raises(PlanNotApprovedError, match="Nothing was sent to AWS"):
-        check_plan(edited, before, now, tmp_path)
+        check_plan(edited, before, now, tmp_path, "p/s")
     refused = [Case("a", "cases/a.yaml", SPEC)]
     sent_one = state(Sent.declared(reviewed[0].spec))
     with pytest.raises(PlanNotApprovedError, match=r"cannot be applied \(an edit is refused\)"):
-        check_plan(refused, sent_one, now, tmp_path)
+        check_plan(refused, sent_one, now, tmp_path, "p/s")

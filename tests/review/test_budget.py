@@ -27,6 +27,11 @@ def body(index: int) -> str:
     return f"BEGIN {index:03}\n{filler}\nEND {index:03}"
 
 
+def whole(index: int) -> re.Pattern[str]:
+    """The message of case ``index`` as sent (with its reference trailer), alone in its code fence."""
+    return re.compile("```text\n" + re.escape(body(index)) + r"\n\n\[ref [0-9a-f]{10}\]\n```\n")
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """300 opened cases, each with a new message in its file; the state records them as sent before."""
@@ -44,7 +49,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for case in cases:
         before = Sent.declared({**case.spec, "communications": []})
         record = CaseRecord(f"case-{case.name}", before, display_id=f"17{case.name[1:]}")
-        resources.append({"type": "x", "outputs": {"caseName": case.name, **record.to_outputs()}})
+        outputs = {"caseName": case.name, **record.to_outputs()}
+        resources.append({"urn": f"urn:pulumi:prod::t::x::{case.name}", "outputs": outputs})
     (root / "state.json").write_text(json.dumps({"deployment": {"resources": resources}}))
     return root
 
@@ -69,7 +75,7 @@ def test_300_changed_cases_fit_a_comment_without_cutting_a_message(
         # Every message is either there whole, in its own fence, or not there at all.
         assert (f"END {index:03}\n" in comment) == (index in shown)
         if index in shown:
-            assert f"```text\n{body(index)}\n```" in comment
+            assert whole(index).search(comment)
     marked = re.findall(r"^\| `c(\d{3})` 17\d{3}" + re.escape(HIDDEN_MARK) + " \\|", comment, re.MULTILINE)
     assert {int(index) for index in marked} == set(range(CASES)) - shown
     assert 0 < len(shown) < CASES
@@ -80,7 +86,7 @@ def test_300_changed_cases_fit_a_comment_without_cutting_a_message(
 
     # The job summary holds every message whole, within its own limit.
     assert size(summary) <= JOB_SUMMARY_LIMIT
-    assert all(f"```text\n{body(index)}\n```" in summary for index in range(CASES))
+    assert all(whole(index).search(summary) for index in range(CASES))
     assert HIDDEN_MARK not in summary
 
     # GitHub (here its stand-in, which refuses over 65,536 characters as GitHub does) takes the comment.
@@ -89,10 +95,10 @@ def test_300_changed_cases_fit_a_comment_without_cutting_a_message(
         for key, value in github_env(forge, str(tmp_path / "event.json")).items():
             monkeypatch.setenv(key, value)
         (repo / "comment.md").write_text(comment)
-        assert main(["comment", "post", "comment.md", "--stack", "-"]) == 0
+        assert main(["comment", "post", "comment.md", "--stack", "prod"]) == 0
         assert forge.comments[3][0]["body"] == comment
         (repo / "comment.md").write_text(summary)
-        assert main(["comment", "post", "comment.md", "--stack", "-"]) == 1
+        assert main(["comment", "post", "comment.md", "--stack", "prod"]) == 1
     assert "answered 422: " in capsys.readouterr().err
 
 

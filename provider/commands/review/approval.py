@@ -20,6 +20,7 @@ from typing import Any
 
 import pulumi
 
+from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case
 from provider.commands.review.cases import review
 from provider.commands.review.document import plan_document
@@ -52,9 +53,12 @@ def approved_fingerprint(configured: str | None, environ: Mapping[str, str]) -> 
     return approved
 
 
-def check_plan(cases: Sequence[Case], state: Mapping[str, Any], approved: str, root: Path) -> str:
-    """The fingerprint of the plan from ``state`` to ``cases``; raises when it is not ``approved``."""
-    document = plan_document(review(cases, records_from_state(state)), root)
+def check_plan(
+    cases: Sequence[Case], state: Mapping[str, Any], approved: str, root: Path, stack: str | None
+) -> str:
+    """The fingerprint of the plan from ``state`` to ``cases`` (``stack`` as :func:`review` takes it);
+    raises when it is not ``approved``."""
+    document = plan_document(review(cases, records_from_state(state), stack), root)
     found = document["fingerprint"]
     if found == approved:
         return found
@@ -66,15 +70,15 @@ def check_plan(cases: Sequence[Case], state: Mapping[str, Any], approved: str, r
     )
 
 
-def require_approved_plan(cases: Sequence[Case], config: pulumi.Config) -> None:
+def require_approved_plan(cases: Sequence[Case], settings: ApiSettings) -> None:
     """In the Pulumi program, before any resource is declared: stop unless the plan is the approved one."""
-    approved = approved_fingerprint(config.get(APPROVED_CONFIG), os.environ)
+    approved = approved_fingerprint(pulumi.Config("supportcases").get(APPROVED_CONFIG), os.environ)
     if approved is None:
         return
-    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
     try:
-        state = export_state(stack)
+        state = export_state(f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}")
     except StateError as error:
         raise PlanNotApprovedError(f"cannot check the approved plan: {error}") from None
-    check_plan(cases, state, approved, Path.cwd())
+    stack = f"{pulumi.get_project()}/{pulumi.get_stack()}" if settings.reference_trailer else None
+    check_plan(cases, state, approved, Path.cwd(), stack)
     pulumi.log.info(f"the plan is the approved one ({approved})")

@@ -45,7 +45,9 @@ def fit(pieces: Pieces, limit: int | None, note: Callable[[int, int], str]) -> s
     total = len(pieces.sections)
     spare = limit - size(join([pieces.head, pieces.middle, note(total, total), pieces.foot])) - 4
     rows = _rows_that_fit(pieces.rows, spare, note(total, total))
-    spare -= sum(size(row) + 1 for row in rows)
+    spare -= sum(size(row) + size(HIDDEN_MARK) + 1 for row in rows)
+    if len(rows) < total:
+        spare -= size(_omitted_row(pieces.rows[0], total - len(rows))) + 1
     shown = [False] * total
     for index, section in enumerate(pieces.sections[: len(rows)]):
         if size(section) + 1 <= spare:
@@ -85,5 +87,5 @@ def _mark(row: str) -> str:
 
 
 def _omitted_row(example: str, count: int) -> str:
-    cells = example.count(" | ")
+    cells = example.count(" | ") + 1
     return "| … " + f"and {count:,} more cases" + " |" * cells

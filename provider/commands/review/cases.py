@@ -69,12 +69,15 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def review(cases: Sequence[Case], recorded: Mapping[str, Recorded]) -> list[CasePlan]:
+def review(
+    cases: Sequence[Case], recorded: Mapping[str, Recorded], stack: str | None = None
+) -> list[CasePlan]:
     """Plan every case file against the recorded state; cases whose file is gone are resolved.
 
-    A case file that names an earlier name in ``aliases`` takes over the record of that name (a rename
-    opens no new case and resolves nothing). An edit is refused exactly as the provider's ``check``
-    refuses it, with the time it was sent added.
+    ``stack`` (``project/stack``) names the cases' reference trailers as the program does; None when
+    the stack config turns the trailer off. A case file that names an earlier name in ``aliases`` takes
+    over the record of that name (a rename opens no new case and resolves nothing). An edit is refused
+    exactly as the provider's ``check`` refuses it, with the time it was sent added.
     """
     plans = []
     claimed: set[str] = set()
@@ -92,7 +95,8 @@ def review(cases: Sequence[Case], recorded: Mapping[str, Recorded]) -> list[Case
         if known is not None:
             for pointer, reason in refused_edits(known.record.sent, known.spec, case.spec):
                 refusals.append(f"{reason}{_sent_at(known.record, pointer)}")
-        actions = [] if refusals else plan(record.sent if record else None, case.spec)
+        key = f"{stack}/{case.name}" if stack else None
+        actions = [] if refusals else plan(record.sent if record else None, case.spec, key=key)
         plans.append(
             CasePlan(case.name, case.source, record, actions, refusals, case.spec, False, renamed_from)
         )

@@ -40,12 +40,14 @@ def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
     }
 
 
-def stack_name(state: Mapping[str, Any]) -> str | None:
-    """The stack an export belongs to, from its resources' URNs (``urn:pulumi:STACK::PROJECT::...``)."""
+def stack_of(state: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(project, stack) of an export, from its resources' URNs (``urn:pulumi:STACK::PROJECT::...``);
+    None for a stack that has no resource yet."""
     for resource in (state.get("deployment") or {}).get("resources") or []:
         urn = str(resource.get("urn", ""))
         if urn.startswith("urn:pulumi:"):
-            return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+            stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+            return project, stack
     return None
 
 
