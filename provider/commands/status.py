@@ -44,7 +44,7 @@ def rows(cases: Sequence[StackCase], now: datetime) -> list[Row]:
     for case in cases:
         record = case.record
         last = str(record.replies[-1].get("timeCreated", "")) if record.replies else ""
-        age = int((now - sort_key(last)).total_seconds()) if last else None
+        age = max(0, int((now - sort_key(last)).total_seconds())) if last else None  # clocks differ
         severity = record.severity or str(case.spec.get("severityCode", ""))
         waiting = record.status == WAITING_ON_US
         found.append(
@@ -60,7 +60,7 @@ def ago(seconds: int | None) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
-    return f"{max(seconds, 0)}s ago"
+    return f"{seconds}s ago"
 
 
 def table(found: Sequence[Row]) -> str:

@@ -81,6 +81,7 @@ def render_thread(case: StackCase, details: dict[str, Any], messages: Sequence[M
         "when AWS's side changes. To answer AWS, append a message to `communications:` in "
         f"{case.source}. -->",
         seen.line(),
+        "",
         *case_header(case.name, details, case.account),
         *render_entries(messages, seen.changes, withheld=WITHHELD if case.spec.get("sensitive") else None),
     ]
