@@ -9,6 +9,7 @@ import pulumi
 from provider.aws.accounts import account_problems, accounts_from_config
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, load_cases
+from provider.commands.review.approval import require_approved_plan
 from provider.stack.resource import SupportCase
 
 
@@ -17,8 +18,9 @@ class CaseFileError(pulumi.RunError):
 
 
 def same_case_twice(cases: list[Case]) -> list[Problem]:
-    """Two files that would open identical cases (same subject and description) are refused: the
-    provider recognises a case it opened by those two, to never open one twice after a crash."""
+    """Two files that would open identical cases (same subject and description) are refused when the
+    reference trailer is off: the provider then recognises a case it opened by those two alone, to never
+    open one twice after a crash. With the trailer, the reference tells them apart."""
     seen: dict[tuple[str, str], Case] = {}
     problems = []
     for case in cases:
@@ -61,11 +63,14 @@ def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:
     look like a removed one (which would resolve its case).
     """
     cases, problems = load_cases([folder], root=Path.cwd())
-    problems += same_case_twice(cases) + account_problems(cases, settings.accounts)
+    problems += account_problems(cases, settings.accounts)
+    if not settings.reference_trailer:
+        problems += same_case_twice(cases)
     if problems:
         for problem in problems:
             pulumi.log.error(str(problem))
         raise CaseFileError(f"{len(problems)} problem(s) in the case files; nothing was sent to AWS")
+    require_approved_plan(cases, settings)  # before any resource is declared (docs/pipelines.md)
     stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
     resources = {case.name: SupportCase(case, settings, f"{stack}/{case.name}") for case in cases}
     pulumi.export(

@@ -360,3 +360,15 @@ def test_the_eleventh_case_of_the_hour_is_not_opened(support, repo):
     with pytest.raises(SupportApiError, match=r"10 cases were created .* last hour .* run again after"):
         open_case(repo)
     assert operations(support)["CreateCase"] == 0
+
+
+def test_two_files_with_the_same_text_are_two_cases_even_after_a_crash(support, repo):
+    # A killed run opened the case of cases/two.yaml; the retry opens cases/one.yaml and finds two's.
+    prov = provider()
+    inputs = checked(prov, {}, case_inputs(write_case(repo, "two", BASE), "test/dev/two"))
+    [create] = plan(None, inputs["spec"], key=inputs["key"])
+    opened = client().create_case(**create.create)["caseId"]
+    _, _, first = open_case(repo, "one", prov)
+    second = prov.create(inputs).outs
+    assert second["caseId"] == opened != first["caseId"]
+    assert operations(support)["CreateCase"] == 2
