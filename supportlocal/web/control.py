@@ -78,14 +78,8 @@ class Control:
                 )
             except binascii.Error:
                 raise validation_error("attachment data must be base64") from None
-        status = payload.get("status")
-        self.service.reply(
-            _text(payload, "caseId"),
-            body,
-            payload.get("submittedBy"),
-            attachments,
-            _text(payload, "status") if status else None,
-        )
+        status = _text(payload, "status") if payload.get("status") is not None else None
+        self.service.reply(_text(payload, "caseId"), body, payload.get("submittedBy"), attachments, status)
         return OK
 
     def set_status(self, payload: Payload) -> Payload:
