@@ -69,6 +69,7 @@ class Accounts:
 
     accounts: tuple[Account, ...]
     default: str | None = None
+    configured: bool = False  # from supportcases:accounts (else the one implicit account)
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -93,6 +94,11 @@ class Accounts:
             return (
                 f"no account named: add `account:` ({known}) or set supportcases:defaultAccount in the "
                 "stack config"
+            )
+        if not self.configured:
+            return (
+                f"unknown account '{alias}': supportcases:accounts is not set, so the stack has one "
+                f"account, '{IMPLICIT_ALIAS}'"
             )
         close = difflib.get_close_matches(alias, self.aliases, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -128,7 +134,7 @@ def accounts_from_config(
         raise AccountConfigError(
             f"supportcases:defaultAccount '{default}' is not in supportcases:accounts ({', '.join(aliases)})"
         )
-    return Accounts(parsed, default)
+    return Accounts(parsed, default, configured=True)
 
 
 def _account(alias: Any, entry: Any) -> Account:

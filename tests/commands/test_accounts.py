@@ -27,6 +27,11 @@ def test_without_accounts_the_stack_has_one_account_from_profile_and_role():
     accounts = accounts_from_config(None, None, profile="ops", role_arn="arn:aws:iam::111122223333:role/s")
     assert accounts == Accounts((Account("default", "ops", "arn:aws:iam::111122223333:role/s"),), "default")
     assert accounts.get(None).profile == "ops"
+    with pytest.raises(UnknownAccountError) as error:
+        accounts.get("prod")
+    assert str(error.value) == (
+        "unknown account 'prod': supportcases:accounts is not set, so the stack has one account, 'default'"
+    )
 
 
 def test_one_configured_account_is_the_default_and_several_need_one_named():
