@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import (
@@ -28,9 +29,28 @@ from provider.aws.accounts import Sessions
 from provider.aws.pacing import Pacer
 from provider.aws.support_api import ApiSettings, SupportApiError, explain, support_clients
 
-# The process that started this one: the Pulumi engine, in the dynamic provider's process. Once it is
-# gone (a killed `pulumi up`) the provider must not go on calling AWS on its own.
-_ENGINE = os.getppid()
+
+def _parent_of(pid: int) -> int:
+    """The parent of ``pid`` (Linux /proc; 0 when unknown)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+# The processes that started this one. In the dynamic provider's process that is the engine's launcher
+# script (`pulumi-resource-pulumi-python`, which does not exec) and the Pulumi engine above it. Once
+# either is gone (a killed `pulumi up`) the provider must not go on calling AWS on its own.
+_ANCESTORS = (os.getppid(), _parent_of(os.getppid()))
+
+
+def engine_alive() -> bool:
+    """Whether the processes that started this one are still its parent and grandparent."""
+    parent, grandparent = _ANCESTORS
+    return os.getppid() == parent and _parent_of(parent) == grandparent
+
+
 _THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException"}
 # Errors after which the request may or may not have taken effect at AWS.
 _LOST_ANSWER = (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError)
@@ -59,7 +79,7 @@ class SupportApi:
 
     def turn(self) -> None:
         """Wait for this process's next call slot; refuse once the engine is gone."""
-        if os.getppid() != _ENGINE:
+        if not engine_alive():
             raise EngineGone("the Pulumi engine that started this provider has exited; no more AWS calls")
         self._pacer.wait()
 
