@@ -118,7 +118,7 @@ def _plan_command(subcommands: Subcommands) -> None:
         "provider's own planning core, and print every message `pulumi up` would send, a summary table, "
         "warnings and the plan's fingerprint. Never calls AWS. Exit 0 when the plan can be applied, 1 when "
         "a case file has problems or an edit is refused; with --detailed-exitcode: 0 no changes, 1 error, "
-        "2 changes.",
+        "2 changes. Rendering a saved plan (--from-plan) exits 0 unless --detailed-exitcode is given.",
     )
     _add_paths(parser)
     source = parser.add_mutually_exclusive_group()
@@ -206,6 +206,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         print(render_markdown(document, limit=args.max_size, rest=args.rest), end="")
     else:
         print(render_text(document), end="")
+    if args.from_plan and not args.detailed_exitcode:
+        return EXIT_OK  # a rendering of a plan whose exit code was given when it was made
     return exit_status(document, detailed=args.detailed_exitcode)
 
 
