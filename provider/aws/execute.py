@@ -64,6 +64,7 @@ class Executor:
     _uploads: dict[tuple[str, ...], str] = field(default_factory=dict)
     _said: Counter[str] | None = None  # identities of customer messages AWS holds since the checkpoint
     _case: Mapping[str, Any] | None = None  # the case as last read in this run
+    _sent: bool = False  # whether this run sent a message (which would reopen a resolved case)
 
     def run(self, actions: Sequence[Action], record: CaseRecord | None) -> CaseRecord:
         """Carry out ``actions`` in order and return the updated record."""
@@ -82,7 +83,8 @@ class Executor:
             return self._create(action)
         assert record is not None, "a send or resolve action needs a case"
         if action.op == "resolve":
-            self._resolve(record.case_id)
+            if not (self._case and self._case.get("status") == "resolved" and self._case_is(record)):
+                self._resolve(record.case_id)
             return replace(record, sent=action.then)
         said = self._already_said(record)
         identity = self._identity(action.body)
@@ -131,6 +133,10 @@ class Executor:
             return CaseRecord(case_id, action.then)
         raise SupportApiError(f"{self.source}: open the case: the answer was lost {LOST_ANSWER_TRIES} times")
 
+    def _case_is(self, record: CaseRecord) -> bool:
+        """Whether the case read in this run is ``record``'s and nothing was sent to it since."""
+        return self._case is not None and self._case.get("caseId") == record.case_id and not self._sent
+
     def _resolve(self, case_id: str) -> None:
         for _ in range(LOST_ANSWER_TRIES):
             try:
@@ -155,10 +161,12 @@ class Executor:
                 params["attachmentSetId"] = self._upload(action.attachments)
             try:
                 self.api.write(action.summary, "add_communication_to_case", **params)
+                self._sent = True
                 break
             except AmbiguousWrite:
                 said = self._customer_said(self._all_communications(record.case_id, record.checkpoint))
                 if said[self._identity(action.body)] > self._said_count(action.body):
+                    self._sent = True
                     break  # it did arrive
             except SupportApiError as error:
                 if error.code != "AttachmentSetExpired":
@@ -293,7 +301,7 @@ class Executor:
             status = "resolved"
         elif record.status == "resolved" and any(action.op == "send" for action in actions):
             status = "reopened"  # a customer message reopens a resolved case (S19)
-        return replace(record, status=status, checkpoint=checkpoint)
+        return replace(record, status=status, checkpoint=checkpoint, account=self.api.alias)
 
     # --- refresh -------------------------------------------------------------------------------------
 

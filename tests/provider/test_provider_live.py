@@ -338,7 +338,9 @@ def test_case_resolved_after_a_killed_run_is_not_opened_again(support, repo):
             client().resolve_case(caseId=case_id)
     outs = provider().create(inputs).outs  # a new provider process: the retry
     assert outs["caseId"] == case_id
+    assert outs["caseStatus"] == "resolved"
     assert operations(support)["CreateCase"] == 1
+    assert operations(support)["ResolveCase"] == 1  # not resolved again either
 
 
 # --- AWS's quotas -------------------------------------------------------------------------------------
