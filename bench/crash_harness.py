@@ -397,9 +397,8 @@ def check(trial: Trial) -> list[str]:
         statuses = {case["status"] for case in found}
         if declared.resolved != (statuses == {"resolved"}):
             tally.wrong_status += 1
-            findings.append(
-                f"case {declared.name} is {'/'.join(sorted(statuses))}, declared {declared.resolved=}"
-            )
+            wanted = "resolved" if declared.resolved else "open"
+            findings.append(f"case {declared.name} is {'/'.join(sorted(statuses))} at AWS, declared {wanted}")
         bodies: Counter[str] = Counter(
             normalise(item["body"])
             for case in found

@@ -44,15 +44,19 @@ def _signal(pids: set[int], signum: signal.Signals) -> None:
             os.kill(pid, signum)
 
 
-def kill_tree(pid: int) -> set[int]:
-    """SIGKILL ``pid`` and every process below it, with no chance for any to react; returns the pids."""
+def freeze_tree(pid: int) -> set[int]:
+    """SIGSTOP ``pid`` and every process below it (new children included); returns the pids."""
     frozen: set[int] = set()
     while True:
-        tree = {pid, *descendants(pid)}
-        new = tree - frozen
+        new = {pid, *descendants(pid)} - frozen
         if not new:
-            break
+            return frozen
         _signal(new, signal.SIGSTOP)
         frozen |= new
+
+
+def kill_tree(pid: int) -> set[int]:
+    """SIGKILL ``pid`` and every process below it, with no chance for any to react; returns the pids."""
+    frozen = freeze_tree(pid)
     _signal(frozen, signal.SIGKILL)
     return frozen
