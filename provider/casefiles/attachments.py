@@ -1,8 +1,17 @@
-"""Checks on the files a case attaches: present, regular, small enough and inside the repository."""
+"""The files a case attaches: one resolution, checked by ``validate`` and again when they are read.
+
+A path is relative to its case file. It names the file the file system reaches, symlinks followed,
+which must be a regular file of at most 5 MB inside the repository. ``..`` right after a symlink is
+refused: the file system then reads another file than the text says (``evidence/../x.txt``, with
+``evidence`` a symlink to ``../logs/nov``, is ``logs/x.txt``, not ``cases/x.txt``), so the path a
+reviewer reads would not be the file sent.
+"""
 
 from __future__ import annotations
 
+import os
 import posixpath
+import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -10,11 +19,27 @@ from typing import Any
 from provider.casefiles.schema import Issue
 from provider.casefiles.yamlmarks import Pointer
 
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # the AWS Support limit per attachment
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # S4 (AttachmentSetSizeLimitExceeded): 5 MB per attachment
+
+
+class AttachmentError(ValueError):
+    """An attachment that must not be read; the message is the one ``validate`` prints."""
+
+
+def attachment_file(root: Path, source: str, attachment: str) -> Path:
+    """The file that ``attachment``, written in the case file ``source`` (relative to the repository
+    ``root``), names: resolved, and checked again now to be a regular file of at most 5 MB inside the
+    repository. Raises AttachmentError saying why not."""
+    path, problem = _resolve(root.resolve(), source, attachment)
+    if problem:
+        raise AttachmentError(f"{source}: {problem}")
+    assert path is not None
+    return path
 
 
 def attachment_path(source: str, attachment: str) -> str:
-    """The repository-relative POSIX path of ``attachment`` as written in the case file ``source``."""
+    """The repository-relative POSIX path of ``attachment`` as written in the case file ``source``; once
+    validated, the same file as :func:`attachment_file`."""
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), attachment))
 
 
@@ -22,9 +47,9 @@ def attachment_issues(spec: dict[str, Any], *, source: str, root: Path) -> list[
     """Problems with the files ``spec`` attaches; entries that are not strings are the schema's business."""
     base = root.resolve()
     return [
-        Issue(pointer, message)
+        Issue(pointer, problem)
         for pointer, written in _attachments(spec)
-        if (message := _problem(written, base / source, base))
+        if (problem := _resolve(base, source, written)[1])
     ]
 
 
@@ -41,23 +66,50 @@ def _attachments(spec: dict[str, Any]) -> Iterator[tuple[Pointer, str]]:
                     yield (*pointer, "attachments", index), item
 
 
-def _problem(written: str, case_file: Path, root: Path) -> str | None:
+def _resolve(root: Path, source: str, written: str) -> tuple[Path | None, str | None]:
+    """The file ``written`` names and None, or None and what is wrong with it (``root`` resolved)."""
     name = f"attachment '{written}'"
     if PurePosixPath(written).is_absolute() or written.startswith("~"):
-        return f"{name} must be a path relative to the case file"
-    resolved = (case_file.parent / written).resolve()
+        return None, f"{name} must be a path relative to the case file"
+    if "\0" in written:
+        return None, f"{name} holds a NUL character"
+    as_written = Path(os.path.normpath(root / posixpath.dirname(source) / written))
+    try:
+        resolved = (root / posixpath.dirname(source) / written).resolve()
+        read_as = as_written.resolve()
+    except (OSError, RuntimeError) as error:  # a symlink loop
+        return None, f"{name} cannot be resolved: {error}"
     if not resolved.is_relative_to(root):
-        return f"{name} resolves outside the repository (to {resolved})"
-    if not resolved.exists():
-        return f"{name} does not exist"
-    if resolved.is_dir():
-        return f"{name} is a directory, not a file"
-    if not resolved.is_file():
-        return f"{name} is not a regular file"
-    size = resolved.stat().st_size
+        return None, f"{name} resolves outside the repository (to {resolved})"
+    if not as_written.is_relative_to(root):
+        return None, f"{name} leaves the repository as written; write it without '..' after a symlink"
+    if read_as != resolved:
+        return None, (
+            f"{name} has '..' after a symlink: it reads {_shown(resolved, root)}, not "
+            f"{_shown(as_written, root)} as written; write the path without it"
+        )
+    return _checked_file(resolved, name)
+
+
+def _checked_file(path: Path, name: str) -> tuple[Path | None, str | None]:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None, f"{name} does not exist"
+    except OSError as error:
+        return None, f"{name} cannot be read: {error.strerror}"
+    if stat.S_ISDIR(status.st_mode):
+        return None, f"{name} is a directory, not a file"
+    if not stat.S_ISREG(status.st_mode):
+        return None, f"{name} is not a regular file"
+    size = status.st_size
     if size > MAX_ATTACHMENT_BYTES:
-        return (
+        return None, (
             f"{name} is {size:,} bytes, {size - MAX_ATTACHMENT_BYTES:,} over the 5 MB "
             f"({MAX_ATTACHMENT_BYTES:,} bytes) limit"
         )
-    return None
+    return path, None
+
+
+def _shown(path: Path, root: Path) -> str:
+    return f"'{path.relative_to(root).as_posix()}'"

@@ -1,24 +1,37 @@
 """Load case files: find them, parse them with positions, validate them, and name them.
 
 ``load_cases`` is what ``validate`` runs and what the provider builds on; ``check_spec`` applies the
-same checks to a document that is already parsed.
+same checks to a document that is already parsed. The checks: the schema, the repository's catalogue
+(``catalogue/aws-support.json``), the attached files, and the names (``aliases``).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provider.casefiles.attachments import attachment_issues, attachment_path
+from provider.casefiles.attachments import attachment_file, attachment_issues, attachment_path
+from provider.casefiles.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, find_catalogue
+from provider.casefiles.names import CASE_SUFFIXES, alias_conflicts, alias_issues, case_name, written_aliases
 from provider.casefiles.schema import Issue, schema_issues, with_defaults
 from provider.casefiles.yamlmarks import MarkedDocument, YamlError, parse
 
-__all__ = ["Case", "Problem", "attachment_path", "check_spec", "find_root", "load_cases"]
+__all__ = [
+    "CASE_SUFFIXES",
+    "Case",
+    "Problem",
+    "attachment_file",
+    "attachment_path",
+    "check_spec",
+    "find_root",
+    "load_cases",
+]
 
-CASE_SUFFIXES = (".yaml", ".yml")
+MAX_CASE_FILE_BYTES = 1024 * 1024  # 1 MB: 130 messages of 8,000 characters; anything larger is not a case
 _ROOT_MARKERS = ("Pulumi.yaml", ".git")
 _BOM = "\ufeff"
 
@@ -66,38 +79,59 @@ def load_cases(
     whatever its extension. A file with any problem yields no case.
     """
     root = Path(os.path.abspath(root)) if root else find_root()
-    cases: list[Case] = []
     problems: list[Problem] = []
     by_name: dict[str, list[Path]] = {}
     for file, base in _case_files(paths):
         if not file.exists():
             problems.append(Problem(_display(file), 0, 0, "no such file or directory"))
             continue
-        by_name.setdefault(_case_name(file, base, root), []).append(file)
+        by_name.setdefault(case_name(file, base, root), []).append(file)
+    catalogue = _catalogue(root, problems)
+    loaded: dict[str, tuple[Case, MarkedDocument]] = {}
     for name, files in by_name.items():
         for file in files:
-            case, found = _load_file(file, name, root)
+            case, document, found = _load_file(file, name, root, catalogue)
             others = [_display(other) for other in files if other != file]
             if others:
-                found.append(
-                    Problem(
-                        _display(file), 0, 0, f"case name '{name}' is also the name of {', '.join(others)}"
-                    )
-                )
+                message = f"case name '{name}' is also the name of {', '.join(others)}"
+                found.append(Problem(_display(file), 0, 0, message))
             problems.extend(found)
-            if case and not found:
-                cases.append(case)
-    return cases, problems
+            if case and document and not found:
+                loaded[name] = (case, document)
+    shown = {name: [_display(file) for file in files] for name, files in by_name.items()}
+    aliases = {name: written_aliases(case.spec) for name, (case, _) in loaded.items()}
+    for name, issues in alias_conflicts(aliases, shown).items():
+        case, document = loaded.pop(name)
+        problems += [_locate(issue, shown[name][0], document) for issue in issues]
+    return [case for case, _ in loaded.values()], problems
 
 
-def check_spec(spec: dict[str, Any], *, source: str, root: Path) -> list[Problem]:
-    """Validate a parsed case document like ``validate`` does, without file positions (line and col 0)."""
-    return [Problem(source, 0, 0, issue.message, issue.pointer) for issue in _issues(spec, source, root)]
+def check_spec(spec: dict[str, Any], *, source: str, root: Path, name: str | None = None) -> list[Problem]:
+    """Validate a parsed case document like ``validate`` does, without file positions (line and col 0);
+    ``name``, the case's name, for the checks of its ``aliases``."""
+    problems: list[Problem] = []
+    catalogue = _catalogue(Path(os.path.abspath(root)), problems)
+    issues = _issues(spec, source, root, catalogue, name)
+    return problems + [Problem(source, 0, 0, issue.message, issue.pointer) for issue in issues]
 
 
-def _issues(spec: Any, source: str, root: Path) -> list[Issue]:
+def _catalogue(root: Path, problems: list[Problem]) -> Catalogue | None:
+    """The repository's catalogue, or None; a broken one is a problem of its own."""
+    try:
+        return find_catalogue(root)
+    except CatalogueError as error:
+        shown = _display(root / CATALOGUE_FILE)
+        problems.append(Problem(shown, error.line, error.col, error.message))
+        return None
+
+
+def _issues(spec: Any, source: str, root: Path, catalogue: Catalogue | None, name: str | None) -> list[Issue]:
     issues = schema_issues(spec)
     if isinstance(spec, dict):
+        flagged = {issue.pointer for issue in issues}
+        if catalogue:
+            issues += catalogue.issues(spec, flagged)
+        issues += alias_issues(spec, name, flagged)
         issues += attachment_issues(spec, source=source, root=root)
     return issues
 
@@ -123,42 +157,27 @@ def _walk(directory: Path) -> list[Path]:
     )
 
 
-def _case_name(file: Path, base: Path, root: Path) -> str:
-    """The path under the innermost ``cases`` directory (inside the repository, or at or under ``base``
-    outside it), else under ``base``; without the extension."""
-    scope = root if file.is_relative_to(root) else base.parent
-    anchor = next((parent for parent in _parents_until(file, scope) if parent.name == "cases"), base)
-    return file.relative_to(anchor).with_suffix("").as_posix()
-
-
-def _parents_until(file: Path, scope: Path) -> Iterator[Path]:
-    for parent in file.parents:
-        if parent == scope:
-            return
-        yield parent
-
-
-def _load_file(file: Path, name: str, root: Path) -> tuple[Case | None, list[Problem]]:
+def _load_file(
+    file: Path, name: str, root: Path, catalogue: Catalogue | None
+) -> tuple[Case | None, MarkedDocument | None, list[Problem]]:
     shown = _display(file)
     source = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.as_posix()
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        return None, [Problem(shown, 0, 0, f"cannot read the file: {error.strerror}")]
+    raw = _read(file, root)
+    if isinstance(raw, Problem):
+        return None, None, [raw]
     try:
         text = raw.decode("utf-8").removeprefix(_BOM)
     except UnicodeDecodeError as error:
-        line_start = raw.rfind(b"\n", 0, error.start) + 1
-        line = raw.count(b"\n", 0, error.start) + 1
-        col = len(raw[line_start : error.start].decode("utf-8", "replace")) + 1
+        line, col = _position_of_byte(raw, error.start)
         message = f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8"
-        return None, [Problem(shown, line, col, message)]
+        return None, None, [Problem(shown, line, col, message)]
     try:
         document = parse(text)
     except YamlError as error:
-        return None, [Problem(shown, error.position.line, error.position.col, error.message)]
+        return None, None, [Problem(shown, error.position.line, error.position.col, error.message)]
     if document is None:
-        return None, [Problem(shown, 1, 1, "the file is empty: a case needs subject and communicationBody")]
+        message = "the file is empty: a case needs subject and communicationBody"
+        return None, None, [Problem(shown, 1, 1, message)]
     problems = [
         Problem(
             shown,
@@ -169,10 +188,43 @@ def _load_file(file: Path, name: str, root: Path) -> tuple[Case | None, list[Pro
         )
         for d in document.duplicates
     ]
-    problems += [_locate(issue, shown, document) for issue in _issues(document.data, source, root)]
+    issues = _issues(document.data, source, root, catalogue, name)
+    problems += [_locate(issue, shown, document) for issue in issues]
     if problems:
-        return None, sorted(problems, key=lambda problem: (problem.line, problem.col))
-    return Case(name, source, with_defaults(document.data)), []
+        return None, None, sorted(problems, key=lambda problem: (problem.line, problem.col))
+    return Case(name, source, with_defaults(document.data)), document, []
+
+
+def _read(file: Path, root: Path) -> bytes | Problem:
+    """The bytes of a case file, or the problem that keeps it from being read: outside the repository
+    through a symlink, not a regular file (a FIFO would block), over MAX_CASE_FILE_BYTES (read no further)."""
+    shown = _display(file)
+    resolved = file.resolve()
+    if file.is_relative_to(root) and not resolved.is_relative_to(root.resolve()):
+        return Problem(shown, 0, 0, f"the case file resolves outside the repository (to {resolved})")
+    try:
+        # non-blocking, so that a FIFO answers at once: it is refused just below
+        with open(os.open(file, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return Problem(shown, 0, 0, "not a regular file")
+            raw = handle.read(MAX_CASE_FILE_BYTES + 1)
+    except OSError as error:
+        return Problem(shown, 0, 0, f"cannot read the file: {error.strerror}")
+    if len(raw) > MAX_CASE_FILE_BYTES:
+        line, col = _position_of_byte(raw, MAX_CASE_FILE_BYTES)
+        message = (
+            f"the file is {max(status.st_size, len(raw)):,} bytes, over the {MAX_CASE_FILE_BYTES:,}-byte "
+            "limit for a case file; attach long text as a file instead"
+        )
+        return Problem(shown, line, col, message)
+    return raw
+
+
+def _position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column (in characters) of the byte at ``offset``."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, len(raw[line_start:offset].decode("utf-8", "replace")) + 1
 
 
 def _locate(issue: Issue, shown: str, document: MarkedDocument) -> Problem:

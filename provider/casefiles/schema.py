@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
 from collections.abc import Iterator
@@ -14,15 +13,17 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from provider.casefiles.suggest import closest
 from provider.casefiles.yamlmarks import Pointer
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "case.schema.json"
 
-# Keywords about the keys of a mapping: each error is its own problem. Every other keyword
-# judges one value, and only the best error per value is reported.
+# Keywords about the keys of a mapping: each error is its own problem ("not" is about keys only on a
+# mapping: the schema's one there forbids two keys together). Every other keyword judges one value,
+# and only the best error per value is reported.
 _KEY_KEYWORDS = frozenset({"required", "additionalProperties", "not"})
 
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string"}
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def schema_issues(document: Any) -> list[Issue]:
     by_value: dict[Pointer, list[ValidationError]] = {}
     issues: list[Issue] = []
     for error in _validator().iter_errors(document):
-        if error.validator in _KEY_KEYWORDS:
+        if error.validator in _KEY_KEYWORDS and isinstance(error.instance, dict):
             issues.extend(_key_issues(error))
         else:
             by_value.setdefault(tuple(error.absolute_path), []).append(error)
@@ -116,34 +117,38 @@ def _key_issues(error: ValidationError) -> Iterator[Issue]:
     if error.validator == "required":
         for missing in (key for key in error.validator_value if key not in error.instance):
             # a misspelt key is one mistake: its unknown-key issue already names the missing one
-            if not any(_closest(str(key), allowed) == missing for key in unknown):
+            if not any(closest(str(key), allowed) == [missing] for key in unknown):
                 yield Issue((*where, missing), f"missing required key '{missing}'{inside}")
     elif error.validator == "additionalProperties":
         for key in unknown:
-            close = _closest(str(key), allowed)
-            hint = f"did you mean '{close}'?" if close else f"expected one of {_join(allowed, 'or')}"
+            close = closest(str(key), allowed)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of {join(allowed, 'or')}"
             yield Issue((*where, key), f"unknown key {_quote(key)}{inside} ({hint})", at_key=True)
-    elif isinstance(error.instance, dict):  # "not": the schema's only one forbids two keys together
+    else:  # "not" on a mapping: the schema's only one forbids two keys together
         keys = error.validator_value["required"]
-        yield Issue((*where, keys[-1]), f"give only one of {_join(keys, 'and')}, not both", at_key=True)
+        yield Issue((*where, keys[-1]), f"give only one of {join(keys, 'and')}, not both", at_key=True)
 
 
 def _value_message(error: ValidationError) -> str:
     where = describe(tuple(error.absolute_path))
     value, limit, node = error.instance, error.validator_value, error.schema
+    if "errorMessage" in node and error.validator in ("pattern", "not"):
+        return f"{where} {_quote(value)} {node['errorMessage']}"
     match error.validator:
         case "type":
             quotable = limit == "string" and value is not None and _is_scalar(value)
             hint = "; put it in quotes to keep it as text" if quotable else ""
             return f"{where} must be {_TYPE_NAMES.get(limit, limit)}, not {_kind(value)}{hint}"
         case "enum":
-            close = _closest(str(value), limit)
-            hint = f" (did you mean '{close}'?)" if close else ""
-            return f"{where} {_quote(value)} is not one of {_join(limit, 'or')}{hint}"
+            close = closest(str(value), limit)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return f"{where} {_quote(value)} is not one of {join(limit, 'or')}{hint}"
         case "minLength":
             return f"{where} must not be empty"
         case "maxLength":
             return f"{where} is {len(value):,} characters, {len(value) - limit:,} over the {limit:,} limit"
+        case "uniqueItems":
+            return f"{where} lists the same value twice"
         case "maxItems":
             return f"{where} has {len(value)} entries, {len(value) - limit} over the limit of {limit}"
         case "pattern" | "format" if node.get("format") == "email":
@@ -153,14 +158,8 @@ def _value_message(error: ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
-def _closest(word: str, choices: list[str]) -> str | None:
-    """The choice ``word`` is most likely a misspelling of, ignoring case, if any is close."""
-    by_folded = {choice.casefold(): choice for choice in choices}
-    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.6)
-    return by_folded[close[0]] if close else None
-
-
-def _join(words: list[str], conjunction: str) -> str:
+def join(words: list[str], conjunction: str) -> str:
+    """``'a', 'b' or 'c'``: quoted words joined for a message."""
     quoted = [f"'{word}'" for word in words]
     return ", ".join(quoted[:-1]) + f" {conjunction} {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 

@@ -12,7 +12,8 @@ from tests.casefiles.repo import VALID, Repo
 F = "cases/case.yaml"
 TOP_LEVEL_KEYS = (
     "'subject', 'communicationBody', 'serviceCode', 'categoryCode', 'severityCode', 'issueType', "
-    "'language', 'ccEmailAddresses', 'attachments', 'communications', 'status', 'caseId' or 'displayId'"
+    "'language', 'ccEmailAddresses', 'attachments', 'communications', 'status', 'caseId', 'displayId', "
+    "'aliases', 'sensitive' or 'account'"
 )
 
 
@@ -150,7 +151,7 @@ TOP_LEVEL_KEYS = (
         ),
         pytest.param(
             VALID + "language: 5\n",
-            [f"{F}:3:11: language 5 is not one of 'en', 'ja', 'ko' or 'zh'"],
+            [f"{F}:3:11: language 5 is not one of 'en', 'ja', 'ko', 'zh', 'es', 'pt', 'fr' or 'tr'"],
             id="enum-not-a-string",
         ),
         pytest.param(
@@ -201,12 +202,12 @@ TOP_LEVEL_KEYS = (
         ),
         pytest.param(
             VALID + "caseId: CASE-1\n",
-            [f"{F}:3:9: caseId 'CASE-1' does not look like 'case-123456789012-2024-1a2b3c4d5e6f7a8b'"],
+            [f"{F}:3:9: caseId 'CASE-1' does not look like 'case-123456789012-muen-2012-74a757cd8cf7558a'"],
             id="case-id-pattern",
         ),
         pytest.param(
             VALID + "displayId: '12a'\n",
-            [f"{F}:3:12: displayId '12a' does not look like '170123456701234'"],
+            [f"{F}:3:12: displayId '12a' does not look like '1234563851'"],
             id="display-id-pattern",
         ),
         pytest.param(
@@ -367,9 +368,12 @@ def test_recursive_alias_is_reported_not_followed_forever(repo: Repo) -> None:
 
 def test_unreadable_file(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo.write(F)
+    real_open = os.open
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path: str | Path, flags: int, *args: int) -> int:
+        if Path(path).name == "case.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert repo.problems() == [f"{F}: cannot read the file: Permission denied"]

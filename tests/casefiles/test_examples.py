@@ -54,7 +54,7 @@ def test_schema_is_a_documented_draft_2020_12_schema() -> None:
         assert described.get("title") and described.get("description"), name
 
 
-def test_schema_keys_follow_the_create_case_api() -> None:
+def test_schema_keys_follow_the_create_case_api_plus_three_of_the_project() -> None:
     assert set(SCHEMA["properties"]) == {
         "subject",
         "communicationBody",
@@ -69,12 +69,16 @@ def test_schema_keys_follow_the_create_case_api() -> None:
         "status",
         "caseId",
         "displayId",
+        "aliases",
+        "sensitive",
+        "account",
     }
     assert SCHEMA["required"] == ["subject", "communicationBody"]
 
 
-def test_the_readme_example_is_valid(repo: Repo) -> None:
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
-    example = readme.split("## Case files", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+def test_the_documented_example_is_valid(repo: Repo) -> None:
+    page = (PROJECT / "docs" / "case-files.md").read_text(encoding="utf-8")
+    example = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    repo.write("catalogue/aws-support.json", (PROJECT / "catalogue" / "aws-support.json").read_bytes())
     repo.write("cases/evidence/rds-failover-events.log", "events")
     assert repo.check(example, "cases/rds-failover.yaml") == []

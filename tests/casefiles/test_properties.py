@@ -28,7 +28,7 @@ spec = st.fixed_dictionaries(
         "categoryCode": st.from_regex(r"\A[a-z][a-z0-9-]{0,40}\Z"),
         "severityCode": st.sampled_from(["low", "normal", "high", "urgent", "critical"]),
         "issueType": st.sampled_from(["technical", "customer-service"]),
-        "language": st.sampled_from(["en", "ja", "ko", "zh"]),
+        "language": st.sampled_from(["en", "ja", "ko", "zh", "es", "pt", "fr", "tr"]),
         "ccEmailAddresses": cc,
         "communications": st.lists(communication, max_size=4),
         "status": st.sampled_from(["open", "resolved"]),
