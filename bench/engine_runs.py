@@ -1,0 +1,126 @@
+"""Timed ``pulumi`` runs that also watch the processes the engine starts.
+
+Below the CLI, the dynamic provider runs as ``python -u -m pulumi.dynamic`` and the program as the
+Python language host's ``pulumi-language-python-exec``. Every ``POLL_SECONDS`` the processes under the
+CLI's pid are read from /proc: the peak resident set (``VmHWM``, kept by Linux for the life of the
+process) and the CPU time used so far, so a run reports each process's peak memory and where the CPU
+went (engine, language host, program, provider). Optionally ``py-spy`` samples the Python processes of
+the tree (``--subprocesses``) into collapsed stacks for profiling.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers.process_tree import descendants
+from tests.helpers.pulumi_cli import PulumiProject
+
+POLL_SECONDS = 0.05
+TICKS = os.sysconf("SC_CLK_TCK")
+KINDS = ("engine", "langhost", "program", "provider")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished ``pulumi`` command: wall time, peak RSS (KiB) and CPU seconds per kind of process."""
+
+    seconds: float
+    peak_kib: dict[str, int]
+    cpu_seconds: dict[str, float]
+    output: str
+
+
+def _kind(pid: int) -> str | None:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    if b"pulumi.dynamic" in argv:
+        return "provider"
+    if any(arg.endswith(b"pulumi-language-python-exec") for arg in argv):
+        return "program"
+    name = os.path.basename(argv[0]).decode(errors="replace")
+    return {"pulumi": "engine", "pulumi-language-python": "langhost"}.get(name)
+
+
+def _peak_and_cpu(pid: int) -> tuple[int, float] | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    peak = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return peak, (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+class Watcher(threading.Thread):
+    """Follows the processes below ``pid`` until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(name="process-watcher", daemon=True)
+        self.pid = pid
+        self.stop = threading.Event()
+        self._kinds: dict[int, str | None] = {}
+        self._last: dict[int, tuple[int, float]] = {}
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for child in {self.pid, *descendants(self.pid)}:
+                # Read each time: a child shows its parent's command line until it has exec'd.
+                self._kinds[child] = _kind(child) or self._kinds.get(child)
+                if self._kinds[child]:
+                    reading = _peak_and_cpu(child)
+                    if reading is not None:
+                        self._last[child] = reading
+            self.stop.wait(POLL_SECONDS)
+
+    def peaks(self) -> dict[str, int]:
+        """The highest peak RSS of any process of each kind, in KiB."""
+        found = dict.fromkeys(KINDS, 0)
+        for pid, (peak, _) in self._last.items():
+            kind = self._kinds[pid] or ""
+            found[kind] = max(found[kind], peak)
+        return found
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used by the processes of each kind (as last read, a poll before each exited)."""
+        found = dict.fromkeys(KINDS, 0.0)
+        for pid, (_, seconds) in self._last.items():
+            found[self._kinds[pid] or ""] += seconds
+        return found
+
+
+def run(project: PulumiProject, *args: str, profile: Path | None = None) -> Run:
+    """Run ``pulumi ARGS`` on ``project`` (under py-spy into ``profile`` when given); exit on failure."""
+    command = project.command(*args)
+    if profile is not None:
+        spy = shutil.which("py-spy", path=project.env.get("PATH"))
+        if spy is None:
+            raise SystemExit("--profile needs py-spy: .venv/bin/pip install -r bench/requirements.txt")
+        command = [spy, "record", "--subprocesses", "--format", "raw", "-o", str(profile), "--", *command]
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=project.workdir,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    watcher = Watcher(process.pid)
+    watcher.start()
+    output, _ = process.communicate(timeout=project.timeout)
+    seconds = time.perf_counter() - start
+    watcher.stop.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(
+            f"`pulumi {' '.join(args)}` in {project.workdir} exited {process.returncode}:\n{output[-4000:]}"
+        )
+    return Run(seconds, watcher.peaks(), watcher.cpu(), output)
