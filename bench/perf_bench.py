@@ -65,6 +65,7 @@ PROJECT = "support-cases"  # Pulumi.yaml's name: the reference key is project/st
 STACK = "bench"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 TIMEOUT = 3600.0
+CODE = ("Pulumi.yaml", "__main__.py", "provider", "schemas", "catalogue", "supportlocal")  # what is measured
 
 
 @dataclass
@@ -356,6 +357,9 @@ def report(
             )
         ]
     )
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = _git("status", "--porcelain", "--", *CODE)
+    code = f"commit {commit}" + (" with uncommitted changes in the code" if dirty else "")
     engine = subprocess.run(
         ["pulumi", "version"], capture_output=True, text=True, check=False, env=offline_env()
     ).stdout.strip()
@@ -366,7 +370,7 @@ def report(
         command,
         "```",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores (shared), Python "
+        f"Measured {time.strftime('%Y-%m-%d')} ({code}) on {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}, Pulumi {engine}; the whole run took {_fmt_seconds(took)}. "
         "Calls: DC DescribeCases, DCo DescribeCommunications, CC CreateCase, ACC AddCommunicationToCase. "
         "'At 5/s' is the time the calls alone need under AWS's quota of 5 per second. Targets are the "
@@ -422,6 +426,11 @@ def report(
         )
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _git(*args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def _cpu(m: Measured) -> str:
