@@ -67,7 +67,8 @@ class StackLock:
     timestamp: str
 
     def describe(self) -> str:
-        return f"pulumi pid {self.pid} of {self.username}@{self.hostname} at {self.timestamp}"
+        taken = re.sub(r"\.\d+", "", self.timestamp)  # whole seconds, as pulumi's own message
+        return f"pulumi pid {self.pid} of {self.username}@{self.hostname} at {taken}"
 
 
 def _is_engine(argv: Sequence[str]) -> bool:

@@ -112,6 +112,7 @@ def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world)
     pending = project.export_state()["deployment"]["pending_operations"]
     assert {op["type"] for op in pending} == {"creating"}
 
+    resources = project.export_state()["deployment"]["resources"]
     endpoint.control.reset_calls()
     done = recover(project)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -123,7 +124,9 @@ def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world)
     assert lines[-1] == "recover: stack recovery is ready: run `pulumi up`"
     assert calls(endpoint) == Counter()  # without --refresh, nothing reaches AWS
     assert lock_files(project) == []
-    assert not project.export_state()["deployment"].get("pending_operations")
+    after = project.export_state()["deployment"]
+    assert not after.get("pending_operations")
+    assert after["resources"] == resources  # imported back unchanged
 
     project.up()
     assert opened_subjects(endpoint) == Counter(case["subject"] for case in CASES.values())
