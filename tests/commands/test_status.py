@@ -117,3 +117,20 @@ def test_a_bad_config_is_a_usage_error(repo: Path, capsys):
     assert capsys.readouterr().err.startswith(
         "status: cannot read the stack config: supportcases:accounts.prod: unknown key 'rolearn'"
     )
+
+
+def test_a_sensitive_case_exported_with_show_secrets_is_read(repo: Path, capsys):
+    """`pulumi stack export --show-secrets` keeps a secret output wrapped, its value as JSON in `plaintext`."""
+    name, record, spec = case("foxtrot", "pending-customer-action", replies=("2026-11-28T08:00:00.000Z",))
+    write_stack(repo, {name: (record, {**spec, "sensitive": True})}, TWO_ACCOUNTS)
+    state = json.loads((repo / "state.json").read_text())
+    outputs = state["deployment"]["resources"][1]["outputs"]
+    for key in ("spec", "sent", "replies"):
+        outputs[key] = {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            "plaintext": json.dumps(outputs[key]),
+        }
+    (repo / "state.json").write_text(json.dumps(state))
+    assert main(["status", *STACK_ARGS, "--format", "json"]) == 3
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["case"], row["lastReply"]) == ("foxtrot", "2026-11-28T08:00:00.000Z")

@@ -35,9 +35,25 @@ def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
         outputs["caseName"]: Recorded(CaseRecord.from_outputs(outputs), outputs.get("spec") or {})
         for resource in resources
         if not resource.get("delete")
-        and "sent" in (outputs := resource.get("outputs") or {})
+        and "sent" in (outputs := revealed(resource.get("outputs") or {}))
         and "caseName" in outputs
     }
+
+
+# How `pulumi stack export --show-secrets` writes a secret value: {SECRET_SIG: SECRET, "plaintext": JSON}.
+SECRET_SIG, SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+def revealed(value: Any) -> Any:
+    """``value`` with every secret shown by ``--show-secrets`` replaced by the value it holds (a sensitive
+    case keeps its spec, what was sent and AWS's replies as secrets)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET and "plaintext" in value:
+            return revealed(json.loads(value["plaintext"]))
+        return {key: revealed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [revealed(item) for item in value]
+    return value
 
 
 def stack_of(state: Mapping[str, Any]) -> tuple[str, str] | None:
