@@ -133,3 +133,10 @@ def test_without_a_terminal_the_flags_must_say_it_all(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["new", "--subject", "S"]) == 2
     assert capsys.readouterr().err == "new: give NAME and --body, or run it on a terminal to be asked\n"
+
+
+def test_the_account_goes_under_the_subject(catalogued: Path, capsys):
+    assert main(["new", "s3-lag", "--account", "staging", "--subject", "S3 lag", "--body", "Behind."]) == 0
+    text = (catalogued / "cases" / "s3-lag.yaml").read_text()
+    assert text.splitlines()[3:] == ["subject: S3 lag", "account: staging", "communicationBody: Behind."]
+    assert main(["validate", "cases/s3-lag.yaml"]) == 0
