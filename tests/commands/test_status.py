@@ -120,7 +120,7 @@ def test_a_bad_config_is_a_usage_error(repo: Path, capsys):
 
 
 def test_a_sensitive_case_exported_with_show_secrets_is_read(repo: Path, capsys):
-    """`pulumi stack export --show-secrets` keeps a secret output wrapped, its value as JSON in `plaintext`."""
+    """`pulumi stack export --show-secrets` keeps a secret output wrapped, its JSON in `plaintext`."""
     name, record, spec = case("foxtrot", "pending-customer-action", replies=("2026-11-28T08:00:00.000Z",))
     write_stack(repo, {name: (record, {**spec, "sensitive": True})}, TWO_ACCOUNTS)
     state = json.loads((repo / "state.json").read_text())
