@@ -148,7 +148,8 @@ def _value_message(error: ValidationError) -> str:
         case "maxLength":
             return f"{where} is {len(value):,} characters, {len(value) - limit:,} over the {limit:,} limit"
         case "uniqueItems":
-            return f"{where} lists the same value twice"
+            twice = next(item for index, item in enumerate(value) if item in value[:index])
+            return f"{where} lists {_quote(twice)} twice"
         case "maxItems":
             return f"{where} has {len(value)} entries, {len(value) - limit} over the limit of {limit}"
         case "pattern" | "format" if node.get("format") == "email":
