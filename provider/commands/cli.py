@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 import yaml
 
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
+from provider.commands.catalogue import add_catalogue_command
 from provider.commands.comment import add_comment_command
 from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
@@ -220,6 +221,7 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     add_status_command,
     add_log_command,
     add_transcripts_command,
+    add_catalogue_command,
 )
 
 
