@@ -76,8 +76,9 @@ class Watcher(threading.Thread):
                 self._kinds[child] = _kind(child) or self._kinds.get(child)
                 if self._kinds[child]:
                     reading = _peak_and_cpu(child)
-                    if reading is not None:
-                        self._last[child] = reading
+                    if reading is not None:  # a zombie's status has no VmHWM: keep the peak read before
+                        peak = max(reading[0], self._last.get(child, (0, 0.0))[0])
+                        self._last[child] = (peak, reading[1])
             self.stop.wait(POLL_SECONDS)
 
     def peaks(self) -> dict[str, int]:
@@ -89,7 +90,7 @@ class Watcher(threading.Thread):
         return found
 
     def cpu(self) -> dict[str, float]:
-        """CPU seconds used by the processes of each kind (as last read, a poll before each exited)."""
+        """CPU seconds used by the processes of each kind (as last read, a poll or less before each exit)."""
         found = dict.fromkeys(KINDS, 0.0)
         for pid, (_, seconds) in self._last.items():
             found[self._kinds[pid] or ""] += seconds
