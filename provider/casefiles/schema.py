@@ -166,7 +166,11 @@ def join(words: list[str], conjunction: str) -> str:
 
 
 def _quote(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
+    """A value for a one-line message: a string in quotes, line breaks and invisible characters escaped."""
+    if isinstance(value, str):
+        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in value)
+        return f"'{shown}'"
+    return json.dumps(value, default=str)
 
 
 def _is_scalar(value: Any) -> bool:
