@@ -150,8 +150,9 @@ def case_inputs(case: Case, key: str = "") -> dict[str, Any]:
     """The resource inputs for one case file (outputs declared unknown, so the program can read them).
     ``key`` names the case within its stack (``project/stack/name``) for its reference trailer."""
     props: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS)
-    spec: Any = pulumi.Output.secret(case.spec) if case.spec.get("sensitive") else case.spec
-    props.update(caseName=case.name, key=key or case.name, source=case.source, spec=spec, outbox=None)
+    props.update(caseName=case.name, key=key or case.name, source=case.source, spec=case.spec, outbox=None)
+    if case.spec.get("sensitive"):  # the engine keeps what check returns for these as secrets too
+        props.update(spec=pulumi.Output.secret(case.spec), outbox=pulumi.Output.secret(None))
     return props
 
 

@@ -33,10 +33,8 @@ def test_the_provider_notices_when_its_engine_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "provider_process.py"
     script.write_text(PROVIDER)
     out = tmp_path / "out.txt"
-    engine_code = (
-        f"import subprocess, time; subprocess.Popen(['bash', '-c', '{sys.executable} {script} > {out} 2>&1']); "
-        "time.sleep(60)"
-    )
+    launcher = f"{sys.executable} {script} > {out} 2>&1"
+    engine_code = f"import subprocess, time; subprocess.Popen(['bash', '-c', '{launcher}']); time.sleep(60)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     engine = subprocess.Popen([sys.executable, "-c", engine_code], env=env)
     deadline = time.monotonic() + 20
