@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def test_exit_codes_plain_and_detailed(repo: Path, capsys):
     assert main(["plan", "--state", "missing.json"]) == 2
     capsys.readouterr()
     assert main(["plan", "--state", "same.json", "--format", "markdown"]) == 0
-    assert "No changes: `pulumi up` sends nothing to AWS (1 cases unchanged)." in capsys.readouterr().out
+    assert "No changes: `pulumi up` sends nothing to AWS (1 case unchanged)." in capsys.readouterr().out
 
 
 def test_broken_case_files_give_a_plan_of_problems_only(repo: Path, capsys):
@@ -187,7 +188,10 @@ def test_warnings_loud_severity_reopen_big_attachment_and_quota(repo: Path):
     assert ("reopen", "reopened") in kinds
     assert ("quota", None) in kinds
     quota = next(w for w in plan["warnings"] if w["kind"] == "quota")
-    assert quota["message"].startswith("11 new cases for the stack account: AWS lets an account open 10")
+    assert quota["message"].startswith(
+        "11 new cases for the stack's account: AWS lets an account open 10 cases per hour, so `pulumi up` "
+        "opens 10 and leaves 1 "
+    )
     loud = next(case for case in plan["cases"] if case["name"] == "loud")
     assert loud["actions"][0]["attachments"][0]["bytes"] == 4_200_000
     assert loud["calls"] == {"AddAttachmentsToSet": 1, "CreateCase": 1}
@@ -225,3 +229,33 @@ def test_a_saved_json_plan_renders_the_same_markdown(repo: Path, capsys):
     assert main(["plan", "--from-plan", "plan.json", "--format", "markdown"]) == 0
     assert capsys.readouterr().out == direct
     assert direct.startswith("<!-- support-cases-plan stack=prod fingerprint=sha256:")
+
+
+def test_the_quota_counts_the_cases_the_stack_opened_in_the_last_hour(repo: Path):
+    for index in range(10):
+        write_case(repo, f"n{index}", {**BASE, "subject": f"New {index}"})
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    records = {
+        "recent": CaseRecord("case-r", Sent.declared(BASE), time_created="2026-11-28T11:30:00.000Z"),
+        "older": CaseRecord("case-o", Sent.declared(BASE), time_created="2026-11-28T10:59:00.000Z"),
+    }
+    cases, _ = load_cases([repo / "cases"], root=repo)
+    plan = plan_document(review(cases, records_from_state(export(records))), repo, now=now)
+    (quota,) = [w["message"] for w in plan["warnings"] if w["kind"] == "quota"]
+    assert quota.startswith(
+        "10 new cases for the stack's account, and this stack opened 1 in the last hour: "
+    )
+    assert "so `pulumi up` opens 9 and leaves 1 for a run an hour later" in quota
+    later = plan_document(review(cases, records_from_state(export(records))), repo, now=now.replace(hour=13))
+    assert [w for w in later["warnings"] if w["kind"] == "quota"] == []
+
+
+def test_after_a_rename_the_case_is_known_by_its_resource_name_not_its_stale_outputs(repo: Path):
+    state = export({"old/alb": recorded(BASE)})
+    state["deployment"]["resources"][1]["urn"] = (
+        "urn:pulumi:prod::p::pulumi-python:dynamic/x:SupportCase::new/alb"
+    )
+    assert list(records_from_state(state)) == ["new/alb"]
+    cases = [Case("new/alb", "cases/new/alb.yaml", {**BASE, "status": "open", "aliases": ["old/alb"]})]
+    plan = document(repo, state, cases)
+    assert (plan["status"], plan["cases"], plan["warnings"]) == ("no-changes", [], [])

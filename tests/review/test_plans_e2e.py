@@ -10,6 +10,7 @@ Golden files: tests/review/golden/ (tests/review/golden.py says how to regenerat
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -206,3 +207,16 @@ def test_up_refuses_a_plan_that_changed_after_review_with_zero_calls(review: Rev
     plan = review.plan()
     review.up(plan["fingerprint"])
     review.applied_as_planned(plan, {})
+
+    # Over the hourly quota (S20: 10 cases per hour, the one above included): the plan says how many
+    # `up` opens; `up` opens exactly those and says when the rest can be opened.
+    for index in range(10):
+        review.write(f"quota/q{index}", {**BILLING, "subject": f"Duplicate charge {index}"})
+    plan = review.plan("09-quota")
+    (quota,) = [w["message"] for w in plan["warnings"] if w["kind"] == "quota"]
+    assert "so `pulumi up` opens 9 and leaves 1 for a run an hour later" in quota
+    with pytest.raises(PulumiCommandError) as stopped:
+        review.up(plan["fingerprint"])
+    opened = [c for c in review.calls() if c["operation"] == "CreateCase" and c["outcome"] == "ok"]
+    assert len(opened) == 9
+    assert re.search(r"10 (cases )?per hour", stopped.value.result.stdout + stopped.value.result.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,11 @@ def plan_document(
     *,
     stack: str | None = None,
     problems: Sequence[Problem] = (),
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The whole plan: totals, warnings, every case that changes, is refused or renamed, and the fingerprint
     (None when the plan cannot be applied: a case file has problems or an edit is refused)."""
+    now = now or datetime.now(UTC)
     cases = [case_entry(plan, root) for plan in plans if plan.shown]
     calls = Counter[str]()
     for case in cases:
@@ -113,7 +116,7 @@ def plan_document(
             "calls": dict(sorted(calls.items())),
         },
         "problems": [str(problem) for problem in problems],
-        "warnings": [w for case in cases for w in case["warnings"]] + quota_warnings(plans),
+        "warnings": [w for case in cases for w in case["warnings"]] + quota_warnings(plans, now),
         "cases": cases,
     }
 

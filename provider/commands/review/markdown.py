@@ -68,7 +68,7 @@ def _head(document: Mapping[str, Any]) -> str:
     stack = document["stack"]
     lines = [
         marker(stack, document["fingerprint"]),
-        "## Support cases: what `pulumi up` will say to AWS" + (f" (stack `{stack}`)" if stack else ""),
+        "### Support cases: what `pulumi up` will say to AWS" + (f" (stack `{stack}`)" if stack else ""),
         "",
     ]
     if document["status"] == "invalid":
@@ -87,7 +87,8 @@ def _head(document: Mapping[str, Any]) -> str:
     totals = document["totals"]
     if document["status"] == "no-changes":
         lines += [
-            f"No changes: `pulumi up` sends nothing to AWS ({totals['unchanged']:,} cases unchanged).",
+            f"No changes: `pulumi up` sends nothing to AWS ({_count(totals['unchanged'], 'case')} "
+            "unchanged).",
             "",
         ]
     else:
@@ -165,15 +166,21 @@ def _section(case: Mapping[str, Any]) -> str:
     where = f"case {case['displayId'] or case['caseId']}" if case.get("caseId") else "new case"
     steps = len(case["actions"])
     what = "refused" if case["refusals"] else f"{steps} step{'' if steps == 1 else 's'}"
-    change = "" if case["change"] == where else f" · {html.escape(case['change'])}"
+    change = "" if case["change"] in (where, what) else f" · {html.escape(case['change'])}"
     summary = f"<code>{html.escape(case['name'])}</code> · {where}{change} · {what}"
-    lines = [f"<details><summary>{summary}</summary>", "", f"File: {_code(case['source'])}", ""]
+    where_file = (
+        "The case file was removed."
+        if case["change"].startswith("file removed")
+        else (f"File: {_code(case['source'])}")
+    )
+    lines = ["", f"<details><summary>{summary}</summary>", "", where_file, ""]
     lines += [f"- **refused**: {_inline(reason)}" for reason in case["refusals"]]
+    lines += [""] if case["refusals"] else []
     for number, action in enumerate(case["actions"], 1):
         lines += _action(number, action)
     if not case["actions"] and not case["refusals"]:
-        lines.append("Nothing is sent to AWS.")
-    lines += ["", "</details>", ""]
+        lines += ["Nothing is sent to AWS.", ""]
+    lines += ["</details>", ""]
     return "\n".join(lines)
 
 
@@ -190,7 +197,7 @@ def _action(number: int, action: Mapping[str, Any]) -> list[str]:
     if body is not None:
         fence = _fence(body)
         lines += ["", f"{fence}text", body, fence]
-    return lines
+    return [*lines, ""]
 
 
 def _foot(document: Mapping[str, Any]) -> str:

@@ -28,16 +28,23 @@ def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
     """The cases of a ``pulumi stack export`` document, by case name.
 
     A case is any resource whose outputs carry the provider's record (``caseName`` and ``sent``), so the
-    generic dynamic type and a named resource type are read alike.
+    generic dynamic type and a named resource type are read alike. Its name is the resource's name in
+    its URN: after a rename through ``aliases:`` that sends nothing, Pulumi renames the resource but
+    keeps its outputs, ``caseName`` included, as they were.
     """
     resources = (state.get("deployment") or {}).get("resources") or []
     return {
-        outputs["caseName"]: Recorded(CaseRecord.from_outputs(outputs), outputs.get("spec") or {})
+        _name(resource, outputs): Recorded(CaseRecord.from_outputs(outputs), outputs.get("spec") or {})
         for resource in resources
         if not resource.get("delete")
         and "sent" in (outputs := revealed(resource.get("outputs") or {}))
         and "caseName" in outputs
     }
+
+
+def _name(resource: Mapping[str, Any], outputs: Mapping[str, Any]) -> str:
+    urn = str(resource.get("urn", ""))
+    return urn.rsplit("::", 1)[-1] if urn.startswith("urn:pulumi:") else str(outputs["caseName"])
 
 
 # How `pulumi stack export --show-secrets` writes a secret value: {SECRET_SIG: SECRET, "plaintext": JSON}.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from provider.casefiles.attachments import MAX_ATTACHMENT_BYTES
@@ -74,21 +75,35 @@ def case_warnings(plan: CasePlan, actions: Sequence[Mapping[str, Any]]) -> list[
     return found
 
 
-def quota_warnings(plans: Sequence[CasePlan]) -> list[dict[str, Any]]:
-    """More new cases for one account than AWS lets it open in an hour (S20: 10 per hour)."""
-    opened = Counter(
-        str(plan.spec.get("account") or "")
+def quota_warnings(plans: Sequence[CasePlan], now: datetime) -> list[dict[str, Any]]:
+    """More new cases for one account than AWS lets it open in an hour (S20: 10 per hour), counting the
+    cases this stack opened in the hour before ``now`` (their timeCreated in the state). Cases opened
+    outside the stack count too at AWS; the plan cannot see them without calling AWS."""
+    since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    new = Counter(_account(plan) for plan in plans if any(action.op == "create" for action in plan.actions))
+    recent = Counter(
+        _account(plan)
         for plan in plans
-        if any(action.op == "create" for action in plan.actions)
+        if plan.record and plan.record.time_created and plan.record.time_created >= since
     )
-    return [
-        warning(
-            "quota",
-            None,
-            f"{count} new cases for {f'account {account}' if account else 'the stack account'}: AWS lets an "
-            f"account open {CASES_PER_HOUR} cases per hour, so at least {count - CASES_PER_HOUR} of them "
-            "wait for a later run",
-        )
-        for account, count in sorted(opened.items())
-        if count > CASES_PER_HOUR
-    ]
+    found = []
+    for account, count in sorted(new.items()):
+        wait = count + recent[account] - CASES_PER_HOUR
+        if wait > 0:
+            earlier = f", and this stack opened {recent[account]} in the last hour" if recent[account] else ""
+            who = f"account {account}" if account else "the stack's account"
+            found.append(
+                warning(
+                    "quota",
+                    None,
+                    f"{count} new cases for {who}{earlier}: AWS lets an account open {CASES_PER_HOUR} "
+                    f"cases per hour, so `pulumi up` opens {count - wait} and leaves {wait} for a run "
+                    "an hour later (it says when)",
+                )
+            )
+    return found
+
+
+def _account(plan: CasePlan) -> str:
+    spec = plan.spec or (plan.record.sent.fields if plan.record else {})
+    return str(spec.get("account") or "")
