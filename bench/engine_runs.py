@@ -11,6 +11,7 @@ the tree (``--subprocesses``) into collapsed stacks for profiling.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -24,6 +25,18 @@ from tests.helpers.pulumi_cli import PulumiProject
 POLL_SECONDS = 0.05
 TICKS = os.sysconf("SC_CLK_TCK")
 KINDS = ("engine", "langhost", "program", "provider")
+
+
+class RunFailed(RuntimeError):
+    """A ``pulumi`` command exited non-zero; ``reason`` is the error line of its output."""
+
+    def __init__(self, args: tuple[str, ...], output: str) -> None:
+        lines = [line.strip() for line in output.splitlines()]
+        raised = [line for line in lines if re.match(r"\w*(Error|Exception): ", line)]
+        errors = raised[-1:] or [line for line in lines if line.startswith("error:")][:1]
+        created = [line for line in lines if re.fullmatch(r"\+ \d+ created", line)]
+        self.reason = "; ".join([*errors, *created]) or "no error line in the output"
+        super().__init__(f"`pulumi {' '.join(args)}` failed: {self.reason}\n{output[-4000:]}")
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,7 @@ class Watcher(threading.Thread):
 
 
 def run(project: PulumiProject, *args: str, profile: Path | None = None) -> Run:
-    """Run ``pulumi ARGS`` on ``project`` (under py-spy into ``profile`` when given); exit on failure."""
+    """Run ``pulumi ARGS`` on ``project`` (under py-spy into ``profile`` when given)."""
     command = project.command(*args)
     if profile is not None:
         spy = shutil.which("py-spy", path=project.env.get("PATH"))
@@ -121,7 +134,5 @@ def run(project: PulumiProject, *args: str, profile: Path | None = None) -> Run:
     watcher.stop.set()
     watcher.join()
     if process.returncode != 0:
-        raise SystemExit(
-            f"`pulumi {' '.join(args)}` in {project.workdir} exited {process.returncode}:\n{output[-4000:]}"
-        )
+        raise RunFailed(args, output)
     return Run(seconds, watcher.peaks(), watcher.cpu(), output)

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python -m bench.perf_bench [--sizes 100 1000] [--repeat 3] [--validate-files 5000]
                                             [--paced-create 100] [--seed 11] [--results bench/RESULTS.md]
-                                            [--profile DIR] [--keep DIR]
+                                            [--label NAME] [--profile DIR] [--keep DIR]
 
 Not a test. For each size N it generates N case files (fixed seed, real service and category pairs from
 ``catalogue/aws-support.json``), stages throwaway copies of the project against one supportlocal and
@@ -22,7 +22,8 @@ drives the real ``pulumi`` CLI (``tools/env.sh``):
    call count of creating depends on the pace.
 
 Calls come from supportlocal's call log, per account. Peak memory is the provider process's VmHWM.
-It rewrites the figures between the markers in ``--results`` (the analysis around them is kept).
+A ``pulumi`` command that fails is reported with its error, and the rest of that size is skipped.
+It rewrites its block of figures (``--label``) in ``--results``; the rest of the file is kept.
 With ``--profile DIR`` the operations of the largest size also run under py-spy (bench/requirements.txt):
 collapsed stacks and a summary of the hottest functions land in DIR, and the results file is left alone.
 """
@@ -48,7 +49,7 @@ from typing import Any
 import boto3
 
 from bench import perfcases
-from bench.engine_runs import Run, run
+from bench.engine_runs import Run, RunFailed, run
 from bench.profile_summary import summarise
 from bench.validate_bench import median_seconds
 from provider.casefiles.loader import load_cases
@@ -63,7 +64,7 @@ QUOTA_PER_SECOND = 5.0  # AWS Support API: 5 operations per second per account (
 FAST = {"supportcases:callsPerSecond": "1000", "supportcases:casesPerHour": "1000000"}
 PROJECT = "support-cases"  # Pulumi.yaml's name: the reference key is project/stack/case
 STACK = "bench"
-START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+DEFAULT_LABEL = "Figures"
 TIMEOUT = 3600.0
 CODE = ("Pulumi.yaml", "__main__.py", "provider", "schemas", "catalogue", "supportlocal")  # what is measured
 
@@ -81,6 +82,7 @@ class Measured:
     refused: Counter[str] = field(default_factory=Counter)  # calls answered with an error, by code
     peak_kib: int = 0
     cpu: dict[str, float] = field(default_factory=dict)
+    failure: str = ""  # why the command failed (then the size's later steps are skipped)
 
     @property
     def total(self) -> int:
@@ -99,6 +101,7 @@ class World:
         self.control: ControlClient = endpoint.control
         self.scratch = scratch
         self.args = args
+        self.failures: list[Measured] = []
 
     def project(self, name: str, account: str) -> PulumiProject:
         project = staged_project(self.scratch / name, self.endpoint.url, f"AKIA{account}", stack=STACK)
@@ -117,7 +120,15 @@ class World:
         """Run ``pulumi ARGS`` once and count the Support API calls ``account`` made meanwhile."""
         self.control.reset_calls()
         profile = self.profile_path(size, operation)
-        result = run(project, *args, profile=profile)
+        try:
+            result = run(project, *args, profile=profile)
+        except RunFailed as failed:
+            calls, refused = self.calls(account)
+            print(f"  {operation} FAILED: {failed}", flush=True)
+            self.failures.append(
+                Measured(size, operation, units[0], units[1], [], calls, refused, failure=failed.reason)
+            )
+            raise
         if profile is not None:
             profile.with_suffix(".summary.txt").write_text(summarise(profile, top=15), encoding="utf-8")
         calls, refused = self.calls(account)
@@ -353,6 +364,7 @@ def report(
                     f"--validate-files {args.validate_files}",
                     f"--paced-create {args.paced_create}",
                     f"--seed {args.seed}",
+                    *([f"--label '{args.label}'"] if args.label != DEFAULT_LABEL else []),
                 ]
             )
         ]
@@ -363,8 +375,10 @@ def report(
     engine = subprocess.run(
         ["pulumi", "version"], capture_output=True, text=True, check=False, env=offline_env()
     ).stdout.strip()
+    start, end = markers(args.label)
     lines = [
-        START,
+        start,
+        f"### {args.label}",
         "",
         "```bash",
         command,
@@ -381,6 +395,9 @@ def report(
         "| ---: | --- | ---: | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for m in measured:
+        if m.failure:
+            lines.append(f"| {m.size:,} | {m.operation} | **failed**: {m.failure} | {m.total:,} | | | | | |")
+            continue
         target = TARGETS.get(m.operation.split(" (")[0])
         judged = target is not None and m.size == JUDGED_SIZE and "floor" not in m.operation
         per_unit = f"{m.total / m.units:.2f} per {m.unit}" if m.units else "-"
@@ -404,6 +421,9 @@ def report(
     ]
     by_key = {(m.size, m.operation): m for m in measured}
     for size in args.sizes:
+        if (size, "preview (floor)") not in by_key:
+            lines.append(f"| {size:,} | not measured (an earlier step failed) | | | | | | |")
+            continue
         ours, floor = by_key[(size, "preview")], by_key[(size, "preview (floor)")]
         ratio = ours.median / floor.median
         judged = _verdict(ratio <= 1.3 and ours.total == 0) if size == JUDGED_SIZE else ""
@@ -424,7 +444,7 @@ def report(
             f"| {files:,} | {figures['validate']:.2f} s | {figures['check-jsonschema']:.2f} s | {ratio:.1f}x "
             f"| >= 3.5x | {_verdict(ratio >= 3.5) if files >= JUDGED_SIZE else ''} |"
         )
-    lines += ["", END]
+    lines += ["", end]
     return "\n".join(lines)
 
 
@@ -437,11 +457,20 @@ def _cpu(m: Measured) -> str:
     return " / ".join(f"{m.cpu.get(kind, 0.0):.1f}" for kind in ("engine", "langhost", "program", "provider"))
 
 
-def write_results(path: Path, figures: str) -> None:
-    """Replace the figures between the markers of ``path`` (or start the file with them)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else f"# Performance\n\n{START}\n{END}\n"
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
+def markers(label: str) -> tuple[str, str]:
+    """The comments around the block of figures named ``label`` in the results file."""
+    slug = "-".join(label.lower().split())
+    return f"<!-- {slug}:start -->", f"<!-- {slug}:end -->"
+
+
+def write_results(path: Path, label: str, figures: str) -> None:
+    """Replace the block ``label`` of ``path`` (appended when the file has none; the rest is kept)."""
+    start, end = markers(label)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    if start not in text:
+        text = f"{text.rstrip()}\n\n{start}\n{end}\n"
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
     path.write_text(before + figures + after, encoding="utf-8")
 
 
@@ -457,6 +486,7 @@ def main() -> None:
     parser.add_argument("--paced-create", type=int, default=100, help="cases created at 5 calls/s (0: skip)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument("--label", default=DEFAULT_LABEL, help="the block of --results to write")
     parser.add_argument("--profile", type=Path, help="py-spy the largest size's operations into this folder")
     parser.add_argument(
         "--keep", type=Path, help="work in this folder and keep it (default: a temporary one)"
@@ -473,7 +503,7 @@ def main() -> None:
     figures = report(measured, validated, args, time.perf_counter() - started)
     print(figures)
     if args.profile is None:
-        write_results(args.results, figures)
+        write_results(args.results, args.label, figures)
         print(f"wrote {args.results}")
 
 
@@ -486,17 +516,26 @@ def measure_all(
         for size in args.sizes:
             print(f"{size:,} cases", flush=True)
             accounts = _accounts(size)
-            world.control.set_quotas(calls_per_second=None, cases_per_hour=None)
-            measured.append(create_cases(world, size, accounts["create"], "create", fast=True))
-            steps, project = lifecycle(world, size, accounts["adopt"])
-            measured += steps
-            measured += previews(world, size, project, accounts["adopt"])
+            try:
+                world.control.set_quotas(calls_per_second=None, cases_per_hour=None)
+                measured.append(create_cases(world, size, accounts["create"], "create", fast=True))
+                steps, project = lifecycle(world, size, accounts["adopt"])
+                measured += steps
+                measured += previews(world, size, project, accounts["adopt"])
+            except RunFailed:
+                measured += world.failures
+                world.failures.clear()
         if args.paced_create:
             size = args.paced_create
             print(f"{size:,} cases created at the default pace", flush=True)
             world.control.set_quotas(calls_per_second=QUOTA_PER_SECOND, cases_per_hour=None)
-            paced = create_cases(world, size, _accounts(size)["paced"], "create (at 5/s)", fast=False)
-            measured.append(paced)
+            try:
+                measured.append(
+                    create_cases(world, size, _accounts(size)["paced"], "create (at 5/s)", fast=False)
+                )
+            except RunFailed:
+                measured += world.failures
+                world.failures.clear()
     validated = {
         files: validate(files, args.seed, args.repeat, scratch)
         for files in sorted({*args.sizes, args.validate_files})
