@@ -124,7 +124,7 @@ class World:
             result = run(project, *args, profile=profile)
         except RunFailed as failed:
             calls, refused = self.calls(account)
-            print(f"  {operation} FAILED: {failed}", flush=True)
+            print(f"  {operation} FAILED: {failed.reason}", flush=True)
             self.failures.append(
                 Measured(size, operation, units[0], units[1], [], calls, refused, failure=failed.reason)
             )
