@@ -79,9 +79,9 @@ class SupportApi:
 
     def turn(self) -> None:
         """Wait for this process's next call slot; refuse once the engine is gone."""
-        if not engine_alive():
-            raise EngineGone("the Pulumi engine that started this provider has exited; no more AWS calls")
         self._pacer.wait()
+        if not engine_alive():  # checked after the wait: the engine may have died meanwhile
+            raise EngineGone("the Pulumi engine that started this provider has exited; no more AWS calls")
 
     def read(self, doing: str, operation: str, *, paced: bool = True, **params: Any) -> dict[str, Any]:
         """One read call (botocore retries it)."""
