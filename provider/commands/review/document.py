@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from provider.casefiles.attachments import attachment_path
 from provider.casefiles.loader import Problem
@@ -30,6 +30,31 @@ def api_calls(action: Action) -> list[str]:
     """The writing Support API calls of ``action``, in order: an attachment set is uploaded first."""
     calls = ["AddAttachmentsToSet"] if action.attachments else []
     return calls + ([_WRITES[action.op]] if action.op in _WRITES else [])
+
+
+class Step(NamedTuple):
+    """A planned action entry taken apart for rendering."""
+
+    call: str
+    why: str
+    fields: list[tuple[str, str]]  # the other parameters, labelled, lists joined with commas
+    attachments: list[Mapping[str, Any]]  # path, bytes and sha256 of each file
+    body: str | None
+
+
+_LABELS = {"ccEmailAddresses": "cc"}
+
+
+def step(entry: Mapping[str, Any]) -> Step:
+    """An action entry of the document as renderings show it."""
+    rest = {k: v for k, v in entry.items() if k not in ("call", "why", "communicationBody", "attachments")}
+    fields = [
+        (_LABELS.get(key, key), ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+        for key, value in rest.items()
+    ]
+    return Step(
+        entry["call"], entry["why"], fields, entry.get("attachments", []), entry.get("communicationBody")
+    )
 
 
 def action_entry(action: Action, source: str, root: Path) -> dict[str, Any]:

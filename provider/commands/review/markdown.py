@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provider.commands.review.budget import HIDDEN_MARK, Pieces, fit
+from provider.commands.review.document import step
 
 MARKER = "support-cases-plan"
 DEFAULT_REST = "the full plan (`python -m provider plan`)"
 _CALL_ORDER = ("AddAttachmentsToSet", "CreateCase", "AddCommunicationToCase", "ResolveCase")
-_LABELS = {"ccEmailAddresses": "cc"}
 
 
 def marker(stack: str | None, fingerprint: str | None = None) -> str:
@@ -185,18 +185,13 @@ def _section(case: Mapping[str, Any]) -> str:
 
 
 def _action(number: int, action: Mapping[str, Any]) -> list[str]:
-    entry = dict(action)
-    lines = [f"{number}. **{entry.pop('call')}**: {_inline(entry.pop('why'))}"]
-    body = entry.pop("communicationBody", None)
-    files = entry.pop("attachments", [])
-    for key, value in entry.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        lines.append(f"   - {_LABELS.get(key, key)}: {_inline(shown)}")
-    for file in files:
-        lines.append(f"   - attachment: {_code(file['path'])} ({file['bytes']:,} bytes)")
-    if body is not None:
-        fence = _fence(body)
-        lines += ["", f"{fence}text", body, fence]
+    taken = step(action)
+    lines = [f"{number}. **{taken.call}**: {_inline(taken.why)}"]
+    lines += [f"   - {label}: {_inline(shown)}" for label, shown in taken.fields]
+    lines += [f"   - attachment: {_code(f['path'])} ({f['bytes']:,} bytes)" for f in taken.attachments]
+    if taken.body is not None:
+        fence = _fence(taken.body)
+        lines += ["", f"{fence}text", taken.body, fence]
     return [*lines, ""]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_LABELS = {"ccEmailAddresses": "cc"}
+from provider.commands.review.document import step
+
 BANNER = (
     "Sent mail cannot be unsent: `pulumi up` sends every message below to AWS Support, where people read it."
 )
@@ -41,14 +42,11 @@ def render_text(document: Mapping[str, Any]) -> str:
 
 
 def _action(number: int, action: Mapping[str, Any]) -> list[str]:
-    entry = dict(action)
-    lines = [f"{number}. {entry.pop('call')}: {entry.pop('why')}"]
-    body = entry.pop("communicationBody", "")
-    files = entry.pop("attachments", [])
-    for key, value in entry.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        lines.append(f"  {_LABELS.get(key, key)}: {shown}")
-    if files:
-        lines.append("  attachments: " + ", ".join(f"{f['path']} ({f['bytes']:,} bytes)" for f in files))
-    lines += ["  | " + line if line else "  |" for line in body.splitlines()]
+    taken = step(action)
+    lines = [f"{number}. {taken.call}: {taken.why}"]
+    lines += [f"  {label}: {shown}" for label, shown in taken.fields]
+    if taken.attachments:
+        files = ", ".join(f"{f['path']} ({f['bytes']:,} bytes)" for f in taken.attachments)
+        lines.append(f"  attachments: {files}")
+    lines += ["  | " + line if line else "  |" for line in (taken.body or "").splitlines()]
     return lines
