@@ -65,6 +65,7 @@ FAST = {"supportcases:callsPerSecond": "1000", "supportcases:casesPerHour": "100
 PROJECT = "support-cases"  # Pulumi.yaml's name: the reference key is project/stack/case
 STACK = "bench"
 DEFAULT_LABEL = "Figures"
+Figures = dict[int, dict[str, float]]  # size -> step -> seconds
 TIMEOUT = 3600.0
 CODE = ("Pulumi.yaml", "__main__.py", "provider", "schemas", "catalogue", "supportlocal")  # what is measured
 
@@ -288,6 +289,24 @@ def floor_stack(world: World, size: int, ours: PulumiProject) -> PulumiProject:
     return floor
 
 
+def preview_costs(ours: PulumiProject) -> dict[str, float]:
+    """Seconds per step of an unchanged preview in our code, outside the engine (bench/preview_costs.py)."""
+    state = ours.workdir.parent / f"{ours.workdir.name}-state.json"
+    state.write_text(json.dumps(ours.export_state()), encoding="utf-8")
+    script = ROOT / "bench" / "preview_costs.py"
+    result = subprocess.run(
+        [sys.executable, str(script), str(state), "--stack", STACK],
+        cwd=ours.workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    _expect(result.returncode == 0, f"preview_costs failed:\n{result.stdout}{result.stderr}")
+    figures: dict[str, float] = json.loads(result.stdout)
+    print(f"  in-process costs: {figures}", flush=True)
+    return figures
+
+
 def _replies_in_state(project: PulumiProject) -> int:
     resources = project.export_state()["deployment"].get("resources") or []
     return sum(len(r["outputs"].get("replies") or []) for r in resources if r["type"] in CASE_TYPES)
@@ -351,7 +370,7 @@ def _calls(counter: Counter[str]) -> str:
 
 
 def report(
-    measured: list[Measured], validated: dict[int, dict[str, float]], args: argparse.Namespace, took: float
+    measured: list[Measured], costs: Figures, validated: Figures, args: argparse.Namespace, took: float
 ) -> str:
     """The figures as Markdown (what goes between the markers of RESULTS.md)."""
     command = "\n".join(
@@ -431,6 +450,24 @@ def report(
             f"| {size:,} | {ours.median:.1f} s | {floor.median:.1f} s | {ratio:.2f}x | {_cpu(ours)} "
             f"| {_cpu(floor)} | <= 1.3x, 0 calls | {judged} |"
         )
+    if costs:
+        steps = [step for step in next(iter(costs.values())) if step != "cases"]
+        lines += [
+            "",
+            "Our code's share of an unchanged preview, timed in one process without the engine "
+            "(bench/preview_costs.py; milliseconds per case, imports in seconds):",
+            "",
+            "| cases | " + " | ".join(steps) + " |",
+            "| ---: |" + " ---: |" * len(steps),
+        ]
+        for size, figures in costs.items():
+            cells = [
+                f"{figures[step]:.2f} s"
+                if step.startswith("import")
+                else f"{1000 * figures[step] / size:.2f}"
+                for step in steps
+            ]
+            lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     lines += ["", "`python -m provider validate` next to `check-jsonschema --schemafile` (median of "]
     lines[-1] += f"{args.repeat} runs, interpreter start-up included, which dominates below 1,000 files):"
     lines += [
@@ -496,21 +533,21 @@ def main() -> None:
     scratch = args.keep or Path(tempfile.mkdtemp(prefix="perf-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
     try:
-        measured, validated = measure_all(scratch, args)
+        measured, costs, validated = measure_all(scratch, args)
     finally:
         if args.keep is None:
             shutil.rmtree(scratch, ignore_errors=True)
-    figures = report(measured, validated, args, time.perf_counter() - started)
+    figures = report(measured, costs, validated, args, time.perf_counter() - started)
     print(figures)
     if args.profile is None:
         write_results(args.results, args.label, figures)
         print(f"wrote {args.results}")
 
 
-def measure_all(
-    scratch: Path, args: argparse.Namespace
-) -> tuple[list[Measured], dict[int, dict[str, float]]]:
+def measure_all(scratch: Path, args: argparse.Namespace) -> tuple[list[Measured], Figures, Figures]:
+    """Every size through the engine, the paced create, then validate."""
     measured: list[Measured] = []
+    costs: Figures = {}
     with running_server(scratch / "supportlocal", quotas=False) as endpoint:
         world = World(endpoint, scratch, args)
         for size in args.sizes:
@@ -522,6 +559,7 @@ def measure_all(
                 steps, project = lifecycle(world, size, accounts["adopt"])
                 measured += steps
                 measured += previews(world, size, project, accounts["adopt"])
+                costs[size] = preview_costs(project)
             except RunFailed:
                 measured += world.failures
                 world.failures.clear()
@@ -540,7 +578,7 @@ def measure_all(
         files: validate(files, args.seed, args.repeat, scratch)
         for files in sorted({*args.sizes, args.validate_files})
     }
-    return measured, validated
+    return measured, costs, validated
 
 
 if __name__ == "__main__":
