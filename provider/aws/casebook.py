@@ -48,6 +48,7 @@ class CaseBook:
         self._leading = False
         self._recent: list[Case] | None = None
         self._opened: list[Case] = []  # cases this process opened, as far as it knows them
+        self._claims = 0  # creates of this process under way, each holding a place in the hourly quota
 
     # --- one case ------------------------------------------------------------------------------------
 
@@ -171,13 +172,33 @@ class CaseBook:
                 )
             return list(self._recent)
 
+    def claim(self, hours: int, limit: int) -> str | None:
+        """Claim a place among the ``limit`` cases an account may create per hour; None when claimed, else
+        the timeCreated of the creation whose hour must pass first."""
+        listed = self.recent(hours)
+        now = datetime.now(UTC)
+        cutoff = _iso(now - timedelta(hours=1))
+        with self._lock:
+            times = [str(case.get("timeCreated", "")) for case in [*listed, *self._opened]]
+            counted = sorted([time for time in times if time >= cutoff] + [_iso(now)] * self._claims)
+            if len(counted) >= limit:
+                return counted[-limit]
+            self._claims += 1
+            return None
+
+    def release(self) -> None:
+        """A claimed create did not open a case."""
+        with self._lock:
+            self._claims -= 1
+
     def opened(self, case_id: str, subject: str, description: str) -> None:
-        """A case this process opened: found by a later create of the same process like a listed one, and
-        counted towards the hourly quota."""
+        """A case this process opened (its claim becomes the case): found by a later create of the same
+        process like a listed one, and counted towards the hourly quota."""
         now = _iso(datetime.now(UTC))
         first = {"body": description, "submittedBy": "", "timeCreated": now}
         case = {"caseId": case_id, "subject": subject, "timeCreated": now, "status": "unassigned"}
         with self._lock:
+            self._claims -= 1
             self._opened.append({**case, "recentCommunications": {"communications": [first]}})
 
     def recent_and_opened(self, hours: int) -> list[Case]:
@@ -185,12 +206,6 @@ class CaseBook:
         listed = self.recent(hours)
         with self._lock:
             return [*listed, *self._opened]
-
-    def created_since(self, hours: int, since: datetime) -> list[str]:
-        """timeCreated of every case created after ``since``, this process's included, oldest first."""
-        cutoff = _iso(since)
-        times = [str(case.get("timeCreated", "")) for case in self.recent_and_opened(hours)]
-        return sorted(time for time in times if time >= cutoff)
 
 
 def _iso(moment: datetime) -> str:

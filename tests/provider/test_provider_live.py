@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -374,3 +375,27 @@ def test_two_files_with_the_same_text_are_two_cases_even_after_a_crash(support, 
     second = prov.create(inputs).outs
     assert second["caseId"] == opened != first["caseId"]
     assert operations(support)["CreateCase"] == 2
+
+
+def test_parallel_creates_share_the_hourly_quota_without_a_race(support, repo):
+    support.control.set_quotas(calls_per_second=None, cases_per_hour=10)
+    for index in range(8):
+        client().create_case(subject=f"earlier {index}", communicationBody="opened in the console")
+    prov = provider()
+    inputs = [
+        checked(prov, {}, case_inputs(write_case(repo, f"c{i}", {**BASE, "subject": f"c{i}"})))
+        for i in range(4)
+    ]
+
+    def create(props: dict[str, Any]) -> str:
+        try:
+            return prov.create(props).outs["caseId"]
+        except SupportApiError as error:
+            return error.code
+
+    with ThreadPoolExecutor(4) as pool:  # the engine calls the provider from 4 threads
+        outcomes = list(pool.map(create, inputs))
+    assert sorted(outcome.startswith("case-") for outcome in outcomes) == [False, False, True, True]
+    assert outcomes.count("HourlyCaseQuota") == 2
+    refused = [c for c in support.control.calls() if c["outcome"] == "CaseCreationLimitExceeded"]
+    assert refused == []  # nothing reached AWS over its quota
