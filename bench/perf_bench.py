@@ -81,7 +81,8 @@ class Measured:
     seconds: list[float]
     calls: Counter[str]
     refused: Counter[str] = field(default_factory=Counter)  # calls answered with an error, by code
-    peak_kib: int = 0
+    peak_kib: int = 0  # the provider process's
+    engine_kib: int = 0  # the pulumi CLI's (the engine)
     cpu: dict[str, float] = field(default_factory=dict)
     failure: str = ""  # why the command failed (then the size's later steps are skipped)
 
@@ -155,6 +156,7 @@ class World:
 
 def _keep_process_figures(measured: Measured, result: Run) -> None:
     measured.peak_kib = max(measured.peak_kib, result.peak_kib["provider"])
+    measured.engine_kib = max(measured.engine_kib, result.peak_kib["engine"])
     for kind, seconds in result.cpu_seconds.items():
         measured.cpu.setdefault(kind, 0.0)
         measured.cpu[kind] += seconds
@@ -413,13 +415,15 @@ def report(
         "'At 5/s' is the time the calls alone need under AWS's quota of 5 per second. Targets are the "
         f"issue's, judged at {JUDGED_SIZE:,} cases.",
         "",
-        "| cases | operation | wall time | Support API calls | calls per unit | at 5/s | provider peak RSS "
-        "| target | |",
-        "| ---: | --- | ---: | --- | ---: | ---: | ---: | --- | --- |",
+        "| cases | operation | wall time | Support API calls | calls per unit | at 5/s | peak RSS: provider "
+        "| engine | target | |",
+        "| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for m in measured:
         if m.failure:
-            lines.append(f"| {m.size:,} | {m.operation} | **failed**: {m.failure} | {m.total:,} | | | | | |")
+            lines.append(
+                f"| {m.size:,} | {m.operation} | **failed**: {m.failure} | {m.total:,} | | | | | | |"
+            )
             continue
         target = None if "floor" in m.operation else TARGETS.get(m.operation.split(" (")[0])
         judged = target is not None and m.size == JUDGED_SIZE
@@ -429,7 +433,7 @@ def report(
         lines.append(
             f"| {m.size:,} | {m.operation} | {_fmt_seconds(m.median)}{runs} | "
             f"{m.total:,}{' (' + _calls(m.calls) + ')' if m.calls else ''}{refused} | {per_unit} | "
-            f"{_fmt_seconds(m.total / QUOTA_PER_SECOND)} | {_mib(m.peak_kib)} | "
+            f"{_fmt_seconds(m.total / QUOTA_PER_SECOND)} | {_mib(m.peak_kib)} | {_mib(m.engine_kib)} | "
             f"{target.text if target else ''} | {_verdict(target.met(m)) if judged and target else ''} |"
         )
     lines += [
