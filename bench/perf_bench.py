@@ -319,9 +319,12 @@ def _replies_in_state(project: PulumiProject) -> int:
 
 
 def validate(size: int, seed: int, repeat: int, scratch: Path) -> dict[str, float]:
-    """Median seconds of ``python -m provider validate`` and of check-jsonschema on ``size`` files."""
+    """Median seconds of ``python -m provider validate`` and of check-jsonschema on ``size`` files (in a
+    folder with the catalogue snapshot, as a repository has; check-jsonschema checks the schema only)."""
     directory = scratch / f"validate-{size}"
     paths = perfcases.write_cases(directory / "cases", perfcases.case_documents(size, seed))
+    # As in a repository: validate also checks service, category and severity against the catalogue.
+    shutil.copytree(ROOT / "catalogue", directory / "catalogue")
     files = [str(path.relative_to(directory)) for path in paths]
     checker = str(Path(sys.executable).parent / "check-jsonschema")
     schema = str(ROOT / "schemas" / "case.schema.json")
