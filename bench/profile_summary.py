@@ -3,7 +3,8 @@
 Usage: .venv/bin/python -m bench.profile_summary PROFILE.txt [--top 15]
 
 py-spy samples running threads only (idle ones are left out), so the counts are CPU samples. With
-``--subprocesses`` each stack starts with its process (``process 123:"python -m pulumi.dynamic"``).
+``--subprocesses`` each stack starts with its chain of processes (``process 123:"python -m pulumi.dynamic"``);
+samples are grouped by the innermost.
 For each process it lists the functions on the most stacks (inclusive) and at the top of the most
 stacks (self), with their share of that process's samples.
 """
@@ -24,6 +25,12 @@ def _frame_name(frame: str) -> str:
     return f"{name} ({where.rpartition(':')[0]})" if where else name
 
 
+def _short(command: str) -> str:
+    """A process's command line without its addresses and long arguments."""
+    words = [word.rpartition("/")[2] for word in command.split() if not word[:1].isdigit()]
+    return " ".join(words[:4])
+
+
 def summarise(profile: Path, top: int = 15) -> str:
     """The summary of one collapsed-stack file as text."""
     inclusive: dict[str, Counter[str]] = {}
@@ -34,9 +41,9 @@ def summarise(profile: Path, top: int = 15) -> str:
         if not stack or not count.isdigit():
             continue
         frames = stack.split(";")
-        match = _PROCESS.match(frames[0])
-        process = match.group("command")[:60] if match else "process"
-        frames = [_frame_name(frame) for frame in (frames[1:] if match else frames)]
+        processes = [match.group("command") for match in map(_PROCESS.match, frames) if match]
+        process = _short(processes[-1]) if processes else "process"
+        frames = [_frame_name(frame) for frame in frames[len(processes) :]]
         samples = int(count)
         totals[process] += samples
         inclusive.setdefault(process, Counter()).update(dict.fromkeys(set(frames), samples))
