@@ -45,11 +45,10 @@ def attachment_path(source: str, attachment: str) -> str:
 
 def attachment_issues(spec: dict[str, Any], *, source: str, root: Path) -> list[Issue]:
     """Problems with the files ``spec`` attaches; entries that are not strings are the schema's business."""
-    base = root.resolve()
+    written = list(_attachments(spec))
+    base = root.resolve() if written else root
     return [
-        Issue(pointer, problem)
-        for pointer, written in _attachments(spec)
-        if (problem := _resolve(base, source, written)[1])
+        Issue(pointer, problem) for pointer, path in written if (problem := _resolve(base, source, path)[1])
     ]
 
 

@@ -7,9 +7,10 @@ same checks to a document that is already parsed. The checks: the schema, the re
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ def load_cases(
     whatever its extension. A file with any problem yields no case.
     """
     root = Path(os.path.abspath(root)) if root else find_root()
+    real_dir = functools.cache(os.path.realpath)  # each folder's real path, found once
     problems: list[Problem] = []
     by_name: dict[str, list[Path]] = {}
     for file, base in _case_files(paths):
@@ -90,7 +92,7 @@ def load_cases(
     loaded: dict[str, tuple[Case, MarkedDocument]] = {}
     for name, files in by_name.items():
         for file in files:
-            case, document, found = _load_file(file, name, root, catalogue)
+            case, document, found = _load_file(file, name, root, real_dir, catalogue)
             others = [_display(other) for other in files if other != file]
             if others:
                 message = f"case name '{name}' is also the name of {', '.join(others)}"
@@ -98,11 +100,12 @@ def load_cases(
             problems.extend(found)
             if case and document and not found:
                 loaded[name] = (case, document)
-    shown = {name: [_display(file) for file in files] for name, files in by_name.items()}
-    aliases = {name: written_aliases(case.spec) for name, (case, _) in loaded.items()}
-    for name, issues in alias_conflicts(aliases, shown).items():
-        case, document = loaded.pop(name)
-        problems += [_locate(issue, shown[name][0], document) for issue in issues]
+    aliases = {name: written for name, (case, _) in loaded.items() if (written := written_aliases(case.spec))}
+    if aliases:
+        shown = {name: [_display(file) for file in files] for name, files in by_name.items()}
+        for name, issues in alias_conflicts(aliases, shown).items():
+            case, document = loaded.pop(name)
+            problems += [_locate(issue, shown[name][0], document) for issue in issues]
     return [case for case, _ in loaded.values()], problems
 
 
@@ -158,11 +161,19 @@ def _walk(directory: Path) -> list[Path]:
 
 
 def _load_file(
-    file: Path, name: str, root: Path, catalogue: Catalogue | None
+    file: Path, name: str, root: Path, real_dir: Callable[[Path], str], catalogue: Catalogue | None
 ) -> tuple[Case | None, MarkedDocument | None, list[Problem]]:
     shown = _display(file)
-    source = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.as_posix()
-    raw = _read(file, root)
+    inside = file.is_relative_to(root)
+    source = file.relative_to(root).as_posix() if inside else file.as_posix()
+    escape = _escape(file, real_dir(root), real_dir) if inside else None
+    if escape:
+        return (
+            None,
+            None,
+            [Problem(shown, 0, 0, f"the case file resolves outside the repository (to {escape})")],
+        )
+    raw = _read(file, shown)
     if isinstance(raw, Problem):
         return None, None, [raw]
     try:
@@ -195,20 +206,25 @@ def _load_file(
     return Case(name, source, with_defaults(document.data)), document, []
 
 
-def _read(file: Path, root: Path) -> bytes | Problem:
-    """The bytes of a case file, or the problem that keeps it from being read: outside the repository
-    through a symlink, not a regular file (a FIFO would block), over MAX_CASE_FILE_BYTES (read no further)."""
-    shown = _display(file)
-    resolved = file.resolve()
-    if file.is_relative_to(root) and not resolved.is_relative_to(root.resolve()):
-        return Problem(shown, 0, 0, f"the case file resolves outside the repository (to {resolved})")
+def _escape(file: Path, real_root: str, real_dir: Callable[[Path], str]) -> str | None:
+    """Where a case file inside the repository really is, when that is outside it (through a symlink)."""
+    real = os.path.realpath(file) if os.path.islink(file) else os.path.join(real_dir(file.parent), file.name)
+    return None if real.startswith(real_root + os.sep) else real
+
+
+def _read(file: Path, shown: str) -> bytes | Problem:
+    """The bytes of a case file, or the problem that keeps it from being read: not a regular file (a FIFO
+    would block), over MAX_CASE_FILE_BYTES (read no further)."""
     try:
         # non-blocking, so that a FIFO answers at once: it is refused just below
         with open(os.open(file, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):
                 return Problem(shown, 0, 0, "not a regular file")
-            raw = handle.read(MAX_CASE_FILE_BYTES + 1)
+            wanted = min(status.st_size, MAX_CASE_FILE_BYTES) + 1  # not a 1 MB buffer for every file
+            raw = handle.read(wanted)
+            if len(raw) == wanted:  # larger than the limit, or grown since: read on to the limit
+                raw += handle.read(MAX_CASE_FILE_BYTES + 1 - len(raw))
     except OSError as error:
         return Problem(shown, 0, 0, f"cannot read the file: {error.strerror}")
     if len(raw) > MAX_CASE_FILE_BYTES:

@@ -18,9 +18,8 @@ from provider.casefiles.yamlmarks import Pointer
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "case.schema.json"
 
-# Keywords about the keys of a mapping: each error is its own problem ("not" is about keys only on a
-# mapping: the schema's one there forbids two keys together). Every other keyword judges one value,
-# and only the best error per value is reported.
+# Keywords about the keys of a mapping: each error is its own problem. Every other keyword
+# judges one value, and only the best error per value is reported.
 _KEY_KEYWORDS = frozenset({"required", "additionalProperties", "not"})
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false"}
@@ -73,7 +72,7 @@ def schema_issues(document: Any) -> list[Issue]:
     by_value: dict[Pointer, list[ValidationError]] = {}
     issues: list[Issue] = []
     for error in _validator().iter_errors(document):
-        if error.validator in _KEY_KEYWORDS and isinstance(error.instance, dict):
+        if error.validator in _KEY_KEYWORDS:
             issues.extend(_key_issues(error))
         else:
             by_value.setdefault(tuple(error.absolute_path), []).append(error)
@@ -124,7 +123,7 @@ def _key_issues(error: ValidationError) -> Iterator[Issue]:
             close = closest(str(key), allowed)
             hint = f"did you mean '{close[0]}'?" if close else f"expected one of {join(allowed, 'or')}"
             yield Issue((*where, key), f"unknown key {_quote(key)}{inside} ({hint})", at_key=True)
-    else:  # "not" on a mapping: the schema's only one forbids two keys together
+    elif isinstance(error.instance, dict):  # "not": the schema's only one forbids two keys together
         keys = error.validator_value["required"]
         yield Issue((*where, keys[-1]), f"give only one of {join(keys, 'and')}, not both", at_key=True)
 
@@ -132,7 +131,7 @@ def _key_issues(error: ValidationError) -> Iterator[Issue]:
 def _value_message(error: ValidationError) -> str:
     where = describe(tuple(error.absolute_path))
     value, limit, node = error.instance, error.validator_value, error.schema
-    if "errorMessage" in node and error.validator in ("pattern", "not"):
+    if "errorMessage" in node and error.validator == "pattern":
         return f"{where} {_quote(value)} {node['errorMessage']}"
     match error.validator:
         case "type":

@@ -95,7 +95,7 @@ def parse(text: str) -> MarkedDocument | None:
                 return None
             document = MarkedDocument(data=None)
             top = Position.of(node.start_mark)
-            _Walk(document, loader).node(node, (), 1, top, None)  # before construction, which flattens merges
+            _Walk(document, loader, aliases="*" in text).node(node, (), 1, top, None)  # before construction
             return replace(document, data=loader.construct_document(node))
         finally:
             loader.dispose()
@@ -142,10 +142,15 @@ def _too_many(aliases: bool = False) -> str:
 @dataclass
 class _Walk:
     """Records the position of every key and value and the duplicate keys, and counts the values as the
-    constructor will build them (aliases and merge keys expanded), refusing the hostile."""
+    constructor will build them (aliases and merge keys expanded), refusing the hostile.
+
+    Without aliases (no ``*`` in the text) every node is met once: the bookkeeping of nodes already met
+    is skipped, which keeps ``validate`` fast on ordinary files.
+    """
 
     document: MarkedDocument
     loader: Any
+    aliases: bool  # the text may hold aliases
     values: int = 0
     seen: set[int] = field(default_factory=set)  # nodes walked once: a second walk is through an alias
     active: set[int] = field(default_factory=set)  # nodes being walked: an alias to one is a cycle
@@ -158,27 +163,35 @@ class _Walk:
         ``used_at`` is where the node is referred to, ``via`` where the outermost alias on the way to it is
         used (None: none is): an alias has no position of its own, a refusal inside one points at its use.
         """
-        here = Position.of(node.start_mark)
-        if via is None and id(node) in self.seen:
+        mark = node.start_mark
+        here = Position(mark.line + 1, mark.column + 1)
+        ident = id(node)
+        first_time = not self.aliases or ident not in self.seen
+        if via is None and not first_time:
             via = used_at
         self.values += 1
         if self.values > MAX_VALUES:
             raise YamlError(_too_many(aliases=via is not None), via or here)
         if pointer is not None:
             self.document.values[pointer] = here
-        if id(node) in self.active:  # a recursive alias: the constructor builds it, positions stop here
+        if node.__class__ is yaml.ScalarNode:
+            if self.aliases:
+                self.seen.add(ident)
             return
-        if not isinstance(node, yaml.ScalarNode) and depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise YamlError(_too_deep(), via or here)
-        duplicates = id(node) not in self.seen  # reported once, not again for every alias to the node
-        self.seen.add(id(node))
-        self.active.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            self._pairs(node, pointer, depth, via, duplicates=duplicates)
-        elif isinstance(node, yaml.SequenceNode):
+        if self.aliases:
+            if ident in self.active:  # a recursive alias: the constructor builds it, positions stop here
+                return
+            self.seen.add(ident)
+            self.active.add(ident)
+        if node.__class__ is yaml.MappingNode:
+            self._pairs(node, pointer, depth, via, duplicates=first_time)
+        else:
             for index, item in enumerate(node.value):
                 self.node(item, None if pointer is None else (*pointer, index), depth + 1, here, via)
-        self.active.discard(id(node))
+        if self.aliases:
+            self.active.discard(ident)
 
     def _pairs(
         self,
@@ -191,15 +204,17 @@ class _Walk:
     ) -> None:
         first: dict[Any, Position] = {}
         for key_node, value_node in node.value:
-            here = Position.of(key_node.start_mark)
+            mark = key_node.start_mark
+            here = Position(mark.line + 1, mark.column + 1)
             self.values += 1  # the key
-            if pointer is None or key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+            tag = key_node.tag
+            if pointer is None or tag == _MERGE_TAG or key_node.__class__ is not yaml.ScalarNode:
                 # merged pairs are counted, not located: their positions are the mapping's
                 self.node(value_node, None, depth + 1, here, via)
                 continue
             # the key as the constructor will build it: "1" stays a string, 1 becomes an int
-            key = key_node.value if key_node.tag == _STR_TAG else self.loader.construct_object(key_node)
-            if key in first and duplicates:
+            key = key_node.value if tag == _STR_TAG else self.loader.construct_object(key_node)
+            if duplicates and key in first:
                 self.document.duplicates.append(Duplicate((*pointer, key), here, first[key]))
             first[key] = here
             self.document.keys[(*pointer, key)] = here
