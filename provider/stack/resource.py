@@ -7,6 +7,7 @@ process (``provider.aws.calls``, ``provider.aws.casebook``) and are shared by al
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,6 +67,12 @@ class SupportCaseProvider(ResourceProvider):
     def __init__(self, settings: ApiSettings) -> None:
         super().__init__()
         self.settings = settings
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        """Pickled as its settings in one bytes value: the SDK's serializer wraps the pure-Python pickler's
+        ``_batch_setitems`` once more on every resource and never unwraps it, so pickling a dict nests one
+        frame per resource declared so far (a RecursionError past ~238 cases, quadratic time before)."""
+        return _provider_from, (pickle.dumps(self.settings),)
 
     def _plan(self, sent: Sent | None, props: Mapping[str, Any]) -> list[Action]:
         key = str(props.get("key") or props.get("caseName")) if self.settings.reference_trailer else None
@@ -144,6 +151,10 @@ class SupportCaseProvider(ResourceProvider):
     def _outputs(props: Mapping[str, Any], record: CaseRecord) -> dict[str, Any]:
         kept = {key: value for key, value in props.items() if key not in (*OUTPUT_KEYS, "__provider")}
         return {**kept, **record.to_outputs()}
+
+
+def _provider_from(settings: bytes) -> SupportCaseProvider:
+    return SupportCaseProvider(pickle.loads(settings))
 
 
 def case_inputs(case: Case, key: str = "") -> dict[str, Any]:
