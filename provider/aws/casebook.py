@@ -2,8 +2,8 @@
 resource operation of the provider process.
 
 - :meth:`CaseBook.case` reads one case (status, severity, displayId, its 5 newest messages). The first
-  few reads of a process go by caseId, up to 100 in one DescribeCases (reads that wait for the same call
-  slot share it). From then on the book reads the account's cases page by page, 100 per call, newest
+  read of a process goes by caseId (up to 100 reads that wait for the same call slot share one
+  DescribeCases). From then on the book reads the account's cases page by page, 100 per call, newest
   first, until the wanted case is found: a ``refresh`` of 1,000 cases takes about ten calls. Which order
   DescribeCases lists cases in is not documented (the API reference is silent); supportlocal lists newest
   first, and a case the listing does not reach is read by its caseId, so the order only changes the
@@ -27,7 +27,7 @@ from typing import Any
 from provider.aws.calls import SupportApi
 
 BATCH = 100  # DescribeCases takes at most 100 caseIds (botocore model: caseIdList max 100) — S4
-BY_ID_READS = 4  # reads of a process made by caseId before the book starts listing the account's cases
+BY_ID_READS = 1  # reads of a process made by caseId before the book lists the account's cases instead
 _LISTING = {"includeResolvedCases": True, "includeCommunications": True, "maxResults": BATCH}
 
 Case = Mapping[str, Any]

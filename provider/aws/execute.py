@@ -27,7 +27,7 @@ from provider.aws.calls import AmbiguousWrite, SupportApi
 from provider.aws.casebook import CaseBook
 from provider.aws.record import AWS_SENDER, CaseRecord, newest
 from provider.aws.support_api import SupportApiError
-from provider.casefiles.attachments import attachment_path
+from provider.casefiles.attachments import AttachmentError, attachment_file
 from provider.planning.plan import Action
 from provider.planning.reference import normalise, references_in
 
@@ -177,8 +177,11 @@ class Executor:
         if files not in self._uploads:
             attachments = []
             for name in files:
-                path = self.root / attachment_path(self.source, name)
-                attachments.append({"fileName": Path(name).name, "data": path.read_bytes()})
+                try:  # the file validation checked, checked again now: it never leaves the repository
+                    data = attachment_file(self.root, self.source, name).read_bytes()
+                except AttachmentError as error:
+                    raise SupportApiError(str(error)) from None
+                attachments.append({"fileName": Path(name).name, "data": data})
             for _ in range(LOST_ANSWER_TRIES):
                 try:
                     result = self.api.write(

@@ -37,12 +37,6 @@ def attachment_file(root: Path, source: str, attachment: str) -> Path:
     return path
 
 
-def attachment_path(source: str, attachment: str) -> str:
-    """The repository-relative POSIX path of ``attachment`` as written in the case file ``source``; once
-    validated, the same file as :func:`attachment_file`."""
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), attachment))
-
-
 def attachment_issues(spec: dict[str, Any], *, source: str, root: Path) -> list[Issue]:
     """Problems with the files ``spec`` attaches; entries that are not strings are the schema's business."""
     written = list(_attachments(spec))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provider.casefiles.attachments import attachment_file, attachment_issues, attachment_path
+from provider.casefiles.attachments import attachment_file, attachment_issues
 from provider.casefiles.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, find_catalogue
 from provider.casefiles.names import CASE_SUFFIXES, alias_conflicts, alias_issues, case_name, written_aliases
 from provider.casefiles.schema import Issue, schema_issues, with_defaults
@@ -26,7 +26,6 @@ __all__ = [
     "Case",
     "Problem",
     "attachment_file",
-    "attachment_path",
     "check_spec",
     "find_root",
     "load_cases",

@@ -97,7 +97,7 @@ class SupportCaseProvider(ResourceProvider):
         spec = news.get("spec") or {}
         failures = [
             _failure(_pointer(problem.pointer), source, problem.message)
-            for problem in check_spec(spec, source=source, root=Path.cwd())
+            for problem in check_spec(spec, source=source, root=Path.cwd(), name=news.get("caseName"))
         ]
         sent = Sent.declared(olds["spec"]) if olds.get("spec") else None
         if sent is not None:

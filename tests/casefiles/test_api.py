@@ -1,4 +1,4 @@
-"""The loader API the provider builds on: names, sources, defaults, check_spec, attachment_path."""
+"""The loader API the provider builds on: names, sources, defaults, check_spec."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provider.casefiles.loader import Case, Problem, attachment_path, check_spec, find_root, load_cases
+from provider.casefiles.loader import Case, Problem, check_spec, find_root, load_cases
 from tests.casefiles.repo import VALID, Repo
 
 DEFAULTS = {
@@ -189,18 +189,6 @@ class TestCheckSpec:
                 ("communications", 0, "attachments", 0),
             ),
         ]
-
-
-@pytest.mark.parametrize(
-    ("source", "attachment", "expected"),
-    [
-        ("cases/prod/rds.yaml", "evidence/trace.txt", "cases/prod/evidence/trace.txt"),
-        ("cases/prod/rds.yaml", "../shared/./x.log", "cases/shared/x.log"),
-        ("cases/a.yaml", "b.txt", "cases/b.txt"),
-    ],
-)
-def test_attachment_path(source: str, attachment: str, expected: str) -> None:
-    assert attachment_path(source, attachment) == expected
 
 
 def test_find_root(tmp_path: Path) -> None:

@@ -399,3 +399,16 @@ def test_parallel_creates_share_the_hourly_quota_without_a_race(support, repo):
     assert outcomes.count("HourlyCaseQuota") == 2
     refused = [c for c in support.control.calls() if c["outcome"] == "CaseCreationLimitExceeded"]
     assert refused == []  # nothing reached AWS over its quota
+
+
+def test_an_attachment_swapped_for_a_link_out_of_the_repository_is_not_uploaded(support, repo, tmp_path):
+    (repo / "cases" / "trace.txt").write_text("trace")
+    prov = provider()
+    inputs = checked(prov, {}, case_inputs(write_case(repo, "ec2", {**BASE, "attachments": ["trace.txt"]})))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for AWS")
+    (repo / "cases" / "trace.txt").unlink()
+    (repo / "cases" / "trace.txt").symlink_to(secret)  # after validation, before the upload
+    with pytest.raises(SupportApiError, match="cases/ec2.yaml: .*trace.txt"):
+        prov.create(inputs)
+    assert set(operations(support)) == {"DescribeCases"}  # looked for an earlier attempt; nothing sent

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from provider.casefiles.attachments import attachment_path
+from provider.casefiles.attachments import attachment_file
 from provider.casefiles.loader import Problem
 from provider.commands.review.cases import CasePlan
 from provider.commands.review.fingerprint import fingerprint
@@ -69,8 +69,9 @@ def action_entry(action: Action, source: str, root: Path) -> dict[str, Any]:
 
 
 def _file(name: str, source: str, root: Path) -> dict[str, Any]:
-    path = attachment_path(source, name)
-    data = (root / path).read_bytes()
+    file = attachment_file(root, source, name)
+    data = file.read_bytes()
+    path = file.relative_to(root.resolve()).as_posix()
     return {"file": name, "path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
