@@ -409,6 +409,6 @@ def test_an_attachment_swapped_for_a_link_out_of_the_repository_is_not_uploaded(
     secret.write_text("not for AWS")
     (repo / "cases" / "trace.txt").unlink()
     (repo / "cases" / "trace.txt").symlink_to(secret)  # after validation, before the upload
-    with pytest.raises(SupportApiError, match="cases/ec2.yaml: .*trace.txt"):
+    with pytest.raises(SupportApiError, match=r"cases/ec2.yaml: .*trace\.txt"):
         prov.create(inputs)
     assert set(operations(support)) == {"DescribeCases"}  # looked for an earlier attempt; nothing sent

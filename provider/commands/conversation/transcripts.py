@@ -22,7 +22,8 @@ from typing import Any
 from provider.aws.accounts import UnknownAccountError
 from provider.aws.support_api import SupportApiError
 from provider.casefiles.loader import find_root
-from provider.commands.conversation import (
+from provider.commands.conversation.stackstate import StackCase, add_stack_arguments, load_stack
+from provider.commands.conversation.thread import (
     Message,
     StatusChange,
     case_header,
@@ -31,7 +32,6 @@ from provider.commands.conversation import (
     render_entries,
 )
 from provider.commands.review.state import StateError
-from provider.commands.stackstate import StackCase, add_stack_arguments, load_stack
 
 SUFFIX = ".thread.md"
 READ_ONLY = 0o444
