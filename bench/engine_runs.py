@@ -84,7 +84,11 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            for child in {self.pid, *descendants(self.pid)}:
+            try:
+                children = descendants(self.pid)
+            except OSError:  # a process ended while /proc was listed: look again at the next poll
+                children = set()
+            for child in {self.pid, *children}:
                 # Read each time: a child shows its parent's command line until it has exec'd.
                 self._kinds[child] = _kind(child) or self._kinds.get(child)
                 if self._kinds[child]:
