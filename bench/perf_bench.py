@@ -378,9 +378,7 @@ def _calls(counter: Counter[str]) -> str:
     return ", ".join(f"{count:,} {short.get(op, op)}" for op, count in sorted(counter.items()))
 
 
-def report(
-    measured: list[Measured], costs: Figures, validated: Figures, args: argparse.Namespace, took: float
-) -> str:
+def report(results: Results, args: argparse.Namespace, took: float, done: bool) -> str:
     """The figures as Markdown (what goes between the markers of RESULTS.md)."""
     command = "\n".join(
         [
@@ -403,6 +401,12 @@ def report(
     engine = subprocess.run(
         ["pulumi", "version"], capture_output=True, text=True, check=False, env=offline_env()
     ).stdout.strip()
+    measured, costs, validated = results.measured, results.costs, results.validated
+    state = (
+        f"the whole run took {_fmt_seconds(took)}"
+        if done
+        else f"**partial**: {_fmt_seconds(took)} in, still running"
+    )
     start, end = markers(args.label)
     lines = [
         start,
@@ -413,7 +417,7 @@ def report(
         "```",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} ({code}) on {os.cpu_count()} cores (shared), Python "
-        f"{platform.python_version()}, Pulumi {engine}; the whole run took {_fmt_seconds(took)}. "
+        f"{platform.python_version()}, Pulumi {engine}; {state}. "
         "Calls: DC DescribeCases, DCo DescribeCommunications, CC CreateCase, ACC AddCommunicationToCase. "
         "'At 5/s' is the time the calls alone need under AWS's quota of 5 per second. Targets are the "
         f"issue's, judged at {JUDGED_SIZE:,} cases.",
@@ -452,7 +456,7 @@ def report(
     by_key = {(m.size, m.operation): m for m in measured}
     for size in args.sizes:
         if (size, "preview (floor)") not in by_key:
-            lines.append(f"| {size:,} | not measured (an earlier step failed) | | | | | | |")
+            lines.append(f"| {size:,} | not measured (not reached, or an earlier step failed) | | | | | | |")
             continue
         ours, floor = by_key[(size, "preview")], by_key[(size, "preview (floor)")]
         ratio = ours.median / floor.median
@@ -525,8 +529,17 @@ def write_results(path: Path, label: str, figures: str) -> None:
 # --- main --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Results:
+    """What a run measured so far (written out after each step, so a run cut short keeps it)."""
+
+    measured: list[Measured] = field(default_factory=list)
+    costs: Figures = field(default_factory=dict)
+    validated: Figures = field(default_factory=dict)
+
+
 def main() -> None:
-    """Measure every size, then validate, then write the results."""
+    """Validate, create at the default pace, then every size; the results are written after each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each preview and validate (median)")
@@ -543,53 +556,59 @@ def main() -> None:
     started = time.perf_counter()
     scratch = args.keep or Path(tempfile.mkdtemp(prefix="perf-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
+    results = Results()
+
+    def save(done: bool = False) -> None:
+        figures = report(results, args, time.perf_counter() - started, done)
+        if args.profile is None:
+            write_results(args.results, args.label, figures)
+        if done:
+            print(figures)
+            print(f"wrote {args.results}" if args.profile is None else "profiles in " + str(args.profile))
+
     try:
-        measured, costs, validated = measure_all(scratch, args)
+        measure_all(scratch, args, results, save)
     finally:
         if args.keep is None:
             shutil.rmtree(scratch, ignore_errors=True)
-    figures = report(measured, costs, validated, args, time.perf_counter() - started)
-    print(figures)
-    if args.profile is None:
-        write_results(args.results, args.label, figures)
-        print(f"wrote {args.results}")
+    save(done=True)
 
 
-def measure_all(scratch: Path, args: argparse.Namespace) -> tuple[list[Measured], Figures, Figures]:
-    """Every size through the engine, the paced create, then validate."""
-    measured: list[Measured] = []
-    costs: Figures = {}
+def measure_all(scratch: Path, args: argparse.Namespace, results: Results, save: Callable[[], None]) -> None:
+    """validate, the paced create, then every size through the engine; ``save`` after each."""
+    for files in sorted({*args.sizes, args.validate_files}):
+        results.validated[files] = validate(files, args.seed, args.repeat, scratch)
+    save()
     with running_server(scratch / "supportlocal", quotas=False) as endpoint:
         world = World(endpoint, scratch, args)
-        for size in args.sizes:
-            print(f"{size:,} cases", flush=True)
-            accounts = _accounts(size)
-            try:
-                world.control.set_quotas(calls_per_second=None, cases_per_hour=None)
-                measured.append(create_cases(world, size, accounts["create"], "create", fast=True))
-                steps, project = lifecycle(world, size, accounts["adopt"])
-                measured += steps
-                measured += previews(world, size, project, accounts["adopt"])
-                costs[size] = preview_costs(project)
-            except RunFailed:
-                measured += world.failures
-                world.failures.clear()
         if args.paced_create:
             size = args.paced_create
             print(f"{size:,} cases created at the default pace", flush=True)
             world.control.set_quotas(calls_per_second=QUOTA_PER_SECOND, cases_per_hour=None)
             try:
-                measured.append(
+                results.measured.append(
                     create_cases(world, size, _accounts(size)["paced"], "create (at 5/s)", fast=False)
                 )
             except RunFailed:
-                measured += world.failures
+                results.measured += world.failures
                 world.failures.clear()
-    validated = {
-        files: validate(files, args.seed, args.repeat, scratch)
-        for files in sorted({*args.sizes, args.validate_files})
-    }
-    return measured, costs, validated
+            save()
+        for size in args.sizes:
+            print(f"{size:,} cases", flush=True)
+            accounts = _accounts(size)
+            try:
+                world.control.set_quotas(calls_per_second=None, cases_per_hour=None)
+                results.measured.append(create_cases(world, size, accounts["create"], "create", fast=True))
+                save()
+                steps, project = lifecycle(world, size, accounts["adopt"])
+                results.measured += steps
+                save()
+                results.measured += previews(world, size, project, accounts["adopt"])
+                results.costs[size] = preview_costs(project)
+            except RunFailed:
+                results.measured += world.failures
+                world.failures.clear()
+            save()
 
 
 if __name__ == "__main__":
