@@ -25,8 +25,8 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 
-from provider.aws.accounts import Sessions
 from provider.aws.pacing import Pacer
+from provider.aws.sessions import Sessions
 from provider.aws.support_api import ApiSettings, SupportApiError, explain, support_clients
 
 

@@ -9,12 +9,9 @@ which is how the project points at the local Support service.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
-from botocore.exceptions import ClientError, NoCredentialsError
-
-from provider.aws.accounts import IMPLICIT_ALIAS, Account, Accounts, Sessions
+from provider.aws.accounts import IMPLICIT_ALIAS, Account, Accounts
 from provider.planning.quotas import CALLS_PER_SECOND, CASES_PER_HOUR
 
 # The Support API is served from one region per partition (AWS Support API reference, "Endpoints").
@@ -40,6 +37,9 @@ _ADVICE: dict[str, str] = {
         "more Support API calls per second than AWS allows; lower supportcases:callsPerSecond"
     ),
 }
+
+if TYPE_CHECKING:
+    from provider.aws.sessions import Sessions
 
 _SINGLE_ACCOUNT = Accounts((Account(IMPLICIT_ALIAS),), IMPLICIT_ALIAS)
 
@@ -89,6 +89,10 @@ def support_clients(
 ) -> Clients:
     """The Support clients of one account (the default account when ``alias`` is None), from
     ``sessions`` (one boto3 session per account, reused) or a new session."""
+    from botocore.config import Config
+
+    from provider.aws.sessions import Sessions
+
     sessions = sessions or Sessions()
     account = settings.accounts.get(alias)
     agent = "support-cases-as-code"
@@ -110,6 +114,8 @@ def support_client(settings: ApiSettings, alias: str | None = None) -> Any:
 
 def explain(error: Exception, doing: str) -> SupportApiError:
     """Turn a botocore error into a :class:`SupportApiError` that says what failed and what to do."""
+    from botocore.exceptions import ClientError, NoCredentialsError
+
     if isinstance(error, SupportApiError):
         return error
     if isinstance(error, NoCredentialsError):

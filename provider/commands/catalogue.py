@@ -16,10 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from provider.aws.support_api import SUPPORT_REGIONS, explain
 from provider.casefiles.catalogue import CATALOGUE_FILE
 from provider.casefiles.loader import find_root
@@ -121,6 +117,10 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
 
 
 def _run_refresh(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
     path = Path(args.output) if args.output else find_root() / CATALOGUE_FILE
     session = boto3.Session(profile_name=args.profile)
     config = Config(

@@ -11,11 +11,11 @@ from provider.aws.accounts import (
     Account,
     AccountConfigError,
     Accounts,
-    Sessions,
     UnknownAccountError,
     account_problems,
     accounts_from_config,
 )
+from provider.aws.sessions import Sessions
 from provider.casefiles.loader import Case
 from tests.commands.conftest import Aws
 from tests.commands.sts_local import running_sts

@@ -12,11 +12,11 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from provider.aws.accounts import AccountConfigError, Accounts, Sessions, accounts_from_config
+from provider.aws.accounts import AccountConfigError, Accounts, accounts_from_config
 from provider.aws.record import CaseRecord
 from provider.aws.support_api import ApiSettings, SupportApiError, support_clients
 from provider.commands.review.state import StateError, export_state, read_state, records_from_state
@@ -114,13 +114,23 @@ def stack_cases(state: Mapping[str, Any], accounts: Accounts) -> list[StackCase]
     ]
 
 
+if TYPE_CHECKING:
+    from provider.aws.sessions import Sessions
+
+
+def _sessions() -> Sessions:
+    from provider.aws.sessions import Sessions
+
+    return Sessions()
+
+
 @dataclass(frozen=True)
 class Stack:
     """A stack's cases and how to reach the Support API in each of its accounts."""
 
     settings: ApiSettings
     cases: list[StackCase]
-    sessions: Sessions = field(default_factory=Sessions)
+    sessions: Sessions = field(default_factory=_sessions)
 
     def client(self, alias: str) -> Any:
         """A Support API client (for reads) of an account alias, made from the account's one session."""

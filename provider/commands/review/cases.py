@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provider.aws.execute import CaseRecord
+from provider.aws.record import CaseRecord
 from provider.casefiles.loader import Case
 from provider.commands.review.state import Recorded
 from provider.planning.changes import FIELD_LABELS, changed_fields

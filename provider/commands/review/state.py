@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from provider.aws.execute import CaseRecord
+from provider.aws.record import CaseRecord
 
 
 class StateError(Exception):
