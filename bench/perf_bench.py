@@ -4,26 +4,27 @@ Usage: .venv/bin/python -m bench.perf_bench [--sizes 100 1000] [--repeat 3] [--v
                                             [--paced-create 100] [--seed 11] [--results bench/RESULTS.md]
                                             [--label NAME] [--profile DIR] [--keep DIR]
 
-Not a test. For each size N it generates N case files (fixed seed, real service and category pairs from
+Not a test. It generates case files (fixed seed, real service and category pairs from
 ``catalogue/aws-support.json``), stages throwaway copies of the project against one supportlocal and
-drives the real ``pulumi`` CLI (``tools/env.sh``):
+drives the real ``pulumi`` CLI (``tools/env.sh``). In this order:
 
-1. ``up`` of N new cases, as fast as the machine goes: supportlocal's quotas off and the stack's
-   ``supportcases:callsPerSecond`` / ``casesPerHour`` raised. Its call count is reported with the time
-   those calls need at AWS's 5 per second.
-2. In another account, N cases opened beforehand (directly, with boto3) are adopted by caseId; this
-   stack runs at the default pace of 5 calls per second with supportlocal enforcing 5 per second, so its
-   times are what AWS's quota allows. On it: AWS replies to a tenth of the cases, ``refresh`` brings the
-   replies back, ``up`` adds a message to another tenth, then an unchanged ``preview`` is timed
-   ``--repeat`` times, alternating with a floor stack of N no-op dynamic resources with the same inputs.
-3. ``python -m provider validate`` next to ``check-jsonschema`` on N and ``--validate-files`` files
-   (bench/validate_bench.py's method).
-4. ``--paced-create`` N (0: skip): step 1 again at the default 5 calls per second, to show whether the
-   call count of creating depends on the pace.
+1. ``python -m provider validate`` next to ``check-jsonschema`` on N and ``--validate-files`` files
+   (bench/validate_bench.py's method, in a folder with the catalogue snapshot).
+2. ``--paced-create`` N (0: skip): ``up`` of N new cases at the default 5 calls per second, with
+   supportlocal enforcing 5 per second, to show how the call count of creating depends on the pace.
+3. For each size N: ``up`` of N new cases as fast as the machine goes (supportlocal's quotas off, the
+   stack's ``supportcases:callsPerSecond`` / ``casesPerHour`` raised), its calls reported with the time
+   they need at AWS's 5 per second. In another account, N cases opened beforehand (with boto3) are
+   adopted by caseId; this stack runs at the default pace with supportlocal enforcing it, so its times
+   are what AWS's quota allows. On it: AWS replies to a tenth of the cases, ``refresh`` brings the
+   replies back, ``up`` adds a message to another tenth. Then a floor stack of N no-op dynamic
+   resources with the same inputs is ``up``'d, and an unchanged ``preview`` of each is timed
+   ``--repeat`` times, alternately; bench/preview_costs.py times our code's share of it.
 
 Calls come from supportlocal's call log, per account. Peak memory is the provider process's VmHWM.
 A ``pulumi`` command that fails is reported with its error, and the rest of that size is skipped.
-It rewrites its block of figures (``--label``) in ``--results``; the rest of the file is kept.
+It rewrites its block of figures (``--label``) in ``--results`` after each step (the rest of the file is
+kept), so a run cut short keeps what it measured.
 With ``--profile DIR`` the operations of the largest size also run under py-spy (bench/requirements.txt):
 collapsed stacks and a summary of the hottest functions land in DIR, and the results file is left alone.
 """
