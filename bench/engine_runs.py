@@ -4,8 +4,9 @@ Below the CLI, the dynamic provider runs as ``python -u -m pulumi.dynamic`` and 
 Python language host's ``pulumi-language-python-exec``. Every ``POLL_SECONDS`` the processes under the
 CLI's pid are read from /proc: the peak resident set (``VmHWM``, kept by Linux for the life of the
 process) and the CPU time used so far, so a run reports each process's peak memory and where the CPU
-went (engine, language host, program, provider). Optionally ``py-spy`` samples the Python processes of
-the tree (``--subprocesses``) into collapsed stacks for profiling.
+went (engine, language host, program, provider). Optionally ``py-spy`` is attached to the program and
+the provider process as each appears, writing collapsed stacks for profiling (py-spy wrapped around the
+Go CLI returned before the CLI was done).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Run:
     peak_kib: dict[str, int]
     cpu_seconds: dict[str, float]
     output: str
+    profiles: tuple[Path, ...] = ()  # py-spy's collapsed stacks, one file per Python process
 
 
 def _kind(pid: int) -> str | None:
@@ -75,9 +77,11 @@ def _peak_and_cpu(pid: int) -> tuple[int, float] | None:
 class Watcher(threading.Thread):
     """Follows the processes below ``pid`` until stopped."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, spy: str | None = None, profile: Path | None = None) -> None:
         super().__init__(name="process-watcher", daemon=True)
         self.pid = pid
+        self.spy, self.profile = spy, profile
+        self.spies: dict[Path, subprocess.Popen[bytes]] = {}
         self.stop = threading.Event()
         self._kinds: dict[int, str | None] = {}
         self._last: dict[int, tuple[int, float]] = {}
@@ -91,12 +95,29 @@ class Watcher(threading.Thread):
             for child in {self.pid, *children}:
                 # Read each time: a child shows its parent's command line until it has exec'd.
                 self._kinds[child] = _kind(child) or self._kinds.get(child)
+                if self._kinds[child] in ("program", "provider"):
+                    self._attach(child, str(self._kinds[child]))
                 if self._kinds[child]:
                     reading = _peak_and_cpu(child)
                     if reading is not None:  # a zombie's status has no VmHWM: keep the peak read before
                         peak = max(reading[0], self._last.get(child, (0, 0.0))[0])
                         self._last[child] = (peak, reading[1])
             self.stop.wait(POLL_SECONDS)
+
+    def _attach(self, pid: int, kind: str) -> None:
+        """Start py-spy on a Python process of the run (once per process; it stops when the process exits)."""
+        if self.spy is None or self.profile is None:
+            return
+        path = self.profile.with_name(f"{self.profile.stem}-{kind}-{pid}.txt")
+        if path not in self.spies:
+            command = [self.spy, "record", "--pid", str(pid), "--format", "raw", "-o", str(path)]
+            self.spies[path] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def profiles(self) -> tuple[Path, ...]:
+        """Wait for py-spy to write each profile; the files written."""
+        for spy in self.spies.values():
+            spy.wait(timeout=60)
+        return tuple(path for path in self.spies if path.exists())
 
     def peaks(self) -> dict[str, int]:
         """The highest peak RSS of any process of each kind, in KiB."""
@@ -117,11 +138,11 @@ class Watcher(threading.Thread):
 def run(project: PulumiProject, *args: str, profile: Path | None = None) -> Run:
     """Run ``pulumi ARGS`` on ``project`` (under py-spy into ``profile`` when given)."""
     command = project.command(*args)
+    spy = None
     if profile is not None:
         spy = shutil.which("py-spy", path=project.env.get("PATH"))
         if spy is None:
             raise SystemExit("--profile needs py-spy: .venv/bin/pip install -r bench/requirements.txt")
-        command = [spy, "record", "--subprocesses", "--format", "raw", "-o", str(profile), "--", *command]
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -131,12 +152,13 @@ def run(project: PulumiProject, *args: str, profile: Path | None = None) -> Run:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    watcher = Watcher(process.pid)
+    watcher = Watcher(process.pid, spy, profile)
     watcher.start()
     output, _ = process.communicate(timeout=project.timeout)
     seconds = time.perf_counter() - start
     watcher.stop.set()
     watcher.join()
+    profiles = watcher.profiles()
     if process.returncode != 0:
         raise RunFailed(args, output)
-    return Run(seconds, watcher.peaks(), watcher.cpu(), output)
+    return Run(seconds, watcher.peaks(), watcher.cpu(), output, profiles)

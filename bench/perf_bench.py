@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -133,7 +134,7 @@ class World:
             )
             raise
         if profile is not None:
-            profile.with_suffix(".summary.txt").write_text(summarise(profile, top=15), encoding="utf-8")
+            write_summary(profile, result)
         calls, refused = self.calls(account)
         measured = Measured(size, operation, units[0], units[1], [result.seconds], calls, refused)
         _keep_process_figures(measured, result)
@@ -152,7 +153,15 @@ class World:
         if self.args.profile is None or size != max(self.args.sizes):
             return None
         self.args.profile.mkdir(parents=True, exist_ok=True)
-        return self.args.profile / f"{size}-{operation.replace(' ', '-')}.txt"
+        return self.args.profile / f"{size}-{re.sub(r'[^a-z0-9]+', '-', operation).strip('-')}.txt"
+
+
+def write_summary(profile: Path, result: Run) -> None:
+    """The hottest functions of each profiled process of one run, in one text file next to the stacks."""
+    text = "\n\n".join(summarise(path, top=15) for path in result.profiles)
+    profile.with_suffix(".summary.txt").write_text(
+        text or "no Python process was profiled\n", encoding="utf-8"
+    )
 
 
 def _keep_process_figures(measured: Measured, result: Run) -> None:
@@ -266,7 +275,7 @@ def previews(world: World, size: int, ours: PulumiProject, account: str) -> list
             profile = world.profile_path(size, name) if attempt == 0 else None
             result = run(project, "preview", "--expect-no-changes", profile=profile)
             if profile is not None:
-                profile.with_suffix(".summary.txt").write_text(summarise(profile, top=15), encoding="utf-8")
+                write_summary(profile, result)
             measured[name].seconds.append(result.seconds)
             calls, refused = world.calls(account)
             measured[name].calls += calls

@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python -m bench.profile_summary PROFILE.txt [--top 15]
 
-py-spy samples running threads only (idle ones are left out), so the counts are CPU samples. With
-``--subprocesses`` each stack starts with its chain of processes (``process 123:"python -m pulumi.dynamic"``);
-samples are grouped by the innermost.
+py-spy samples running threads only (idle ones are left out, as far as it can tell), so the counts are
+mostly CPU samples. A file recorded with ``--subprocesses`` starts each stack with its chain of processes
+(``process 123:"python -m pulumi.dynamic"``); samples are grouped by the innermost.
 For each process it lists the functions on the most stacks (inclusive) and at the top of the most
 stacks (self), with their share of that process's samples.
 """
