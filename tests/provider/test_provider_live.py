@@ -117,8 +117,10 @@ def test_appended_message_sends_exactly_one_communication(support, repo):
     assert operations(support)["AddCommunicationToCase"] == 1
     assert bodies(outs["caseId"])[-1][1] == "Any update? We still see the failure."
     assert len(outs["sentAt"]) == 1 and outs["sentAt"][0].startswith("20")
-    # Nothing more to say afterwards.
+    # Nothing more to say afterwards, and the inputs stay as stored (no state write for the engine).
     assert prov.diff(outs["caseId"], outs, news).changes is False
+    again = checked(prov, news, case_inputs(write_case(repo, "ec2", {**BASE, "communications": comms})))
+    assert again["outbox"] == news["outbox"]
 
 
 def test_severity_edit_sends_one_change_message(support, repo):
