@@ -8,10 +8,11 @@ which is how the project points at the local Support service.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provider.aws.accounts import IMPLICIT_ALIAS, Account, Accounts
+from provider.aws.accounts import IMPLICIT_ALIAS, Account, Accounts, accounts_from_config
 from provider.planning.quotas import CALLS_PER_SECOND, CASES_PER_HOUR
 
 # The Support API is served from one region per partition (AWS Support API reference, "Endpoints").
@@ -61,10 +62,42 @@ class ApiSettings:
             known = ", ".join(SUPPORT_REGIONS)
             raise SupportApiError(f"unknown partition {self.partition!r} in supportcases:partition ({known})")
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ApiSettings:
+        """The settings of a stack's ``supportcases:*`` config (keys without the namespace, values as
+        Pulumi or ``pulumi config --json`` give them: numbers and booleans may be strings)."""
+        defaults = cls()
+        return cls(
+            partition=config.get("partition") or defaults.partition,
+            accounts=accounts_from_config(
+                config.get("accounts"),
+                config.get("defaultAccount"),
+                profile=config.get("profile"),
+                role_arn=config.get("roleArn"),
+            ),
+            max_attempts=int(config.get("maxAttempts") or defaults.max_attempts),
+            calls_per_second=float(config.get("callsPerSecond") or defaults.calls_per_second),
+            cases_per_hour=int(config.get("casesPerHour") or defaults.cases_per_hour),
+            reference_trailer=_flag(
+                config.get("referenceTrailer"), "referenceTrailer", defaults.reference_trailer
+            ),
+            recovery_hours=int(config.get("recoveryHours") or defaults.recovery_hours),
+        )
+
     @property
     def region(self) -> str:
         """The partition's Support API region."""
         return SUPPORT_REGIONS[self.partition]
+
+
+def _flag(value: Any, key: str, default: bool) -> bool:
+    """A boolean stack config value (``true`` or ``false``, as ``pulumi.Config.get_bool`` takes)."""
+    if value is None:
+        return default
+    text = str(value).lower()
+    if text not in ("true", "false"):
+        raise SupportApiError(f"supportcases:{key} must be true or false, not {value!r}")
+    return text == "true"
 
 
 class SupportApiError(Exception):

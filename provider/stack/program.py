@@ -6,11 +6,23 @@ from pathlib import Path
 
 import pulumi
 
-from provider.aws.accounts import account_problems, accounts_from_config
+from provider.aws.accounts import account_problems
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, load_cases
 from provider.commands.review.approval import require_approved_plan
 from provider.stack.resource import SupportCase
+
+CONFIG_KEYS = (
+    "partition",
+    "defaultAccount",
+    "profile",
+    "roleArn",
+    "maxAttempts",
+    "callsPerSecond",
+    "casesPerHour",
+    "referenceTrailer",
+    "recoveryHours",
+)
 
 
 class CaseFileError(pulumi.RunError):
@@ -38,22 +50,8 @@ def settings_from_config(config: pulumi.Config) -> ApiSettings:
     """Stack config, all optional (docs/configuration.md): ``supportcases:partition``, ``accounts`` and
     ``defaultAccount`` (or ``profile`` / ``roleArn`` for a single account), ``maxAttempts``,
     ``callsPerSecond``, ``casesPerHour``, ``referenceTrailer`` and ``recoveryHours``."""
-    defaults = ApiSettings()
-    trailer = config.get_bool("referenceTrailer")
-    return ApiSettings(
-        partition=config.get("partition") or defaults.partition,
-        accounts=accounts_from_config(
-            config.get_object("accounts"),
-            config.get("defaultAccount"),
-            profile=config.get("profile"),
-            role_arn=config.get("roleArn"),
-        ),
-        max_attempts=config.get_int("maxAttempts") or defaults.max_attempts,
-        calls_per_second=config.get_float("callsPerSecond") or defaults.calls_per_second,
-        cases_per_hour=config.get_int("casesPerHour") or defaults.cases_per_hour,
-        reference_trailer=defaults.reference_trailer if trailer is None else trailer,
-        recovery_hours=config.get_int("recoveryHours") or defaults.recovery_hours,
-    )
+    values = {key: config.get(key) for key in CONFIG_KEYS}
+    return ApiSettings.from_config({**values, "accounts": config.get_object("accounts")})
 
 
 def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:

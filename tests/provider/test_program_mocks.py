@@ -9,7 +9,7 @@ import dill
 import pulumi
 import pytest
 
-from provider.aws.support_api import ApiSettings
+from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import load_cases
 from provider.stack.program import CaseFileError, declare_cases, same_case_twice
 from provider.stack.resource import SupportCaseProvider
@@ -94,3 +94,14 @@ def test_the_provider_comes_back_from_its_pickle_with_its_settings():
     settings = ApiSettings(calls_per_second=2.5, cases_per_hour=3)
     provider = dill.loads(dill.dumps(SupportCaseProvider(settings), recurse=True))
     assert provider.settings == settings
+
+
+def test_stack_config_values_read_alike_from_pulumi_and_from_json():
+    settings = ApiSettings.from_config(
+        {"callsPerSecond": "2.5", "casesPerHour": 4, "referenceTrailer": "false", "maxAttempts": "3"}
+    )
+    assert (settings.calls_per_second, settings.cases_per_hour, settings.max_attempts) == (2.5, 4, 3)
+    assert settings.reference_trailer is False
+    assert ApiSettings.from_config({"referenceTrailer": True}).reference_trailer is True
+    with pytest.raises(SupportApiError, match="referenceTrailer must be true or false"):
+        ApiSettings.from_config({"referenceTrailer": "yes"})

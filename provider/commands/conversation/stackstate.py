@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from provider.aws.accounts import AccountConfigError, Accounts, accounts_from_config
+from provider.aws.accounts import AccountConfigError, Accounts
 from provider.aws.record import CaseRecord
 from provider.aws.support_api import ApiSettings, SupportApiError, support_clients
 from provider.commands.review.state import StateError, export_state, read_state, records_from_state
@@ -74,21 +74,6 @@ def read_config(args: argparse.Namespace) -> dict[str, Any]:
     return {key.removeprefix(NAMESPACE): value for key, value in values.items() if key.startswith(NAMESPACE)}
 
 
-def settings_from(config: Mapping[str, Any]) -> ApiSettings:
-    """The Support API settings of a stack config (as :func:`read_config` returns it), accounts included."""
-    accounts = accounts_from_config(
-        config.get("accounts"),
-        config.get("defaultAccount"),
-        profile=config.get("profile"),
-        role_arn=config.get("roleArn"),
-    )
-    return ApiSettings(
-        partition=config.get("partition") or "aws",
-        accounts=accounts,
-        max_attempts=int(config.get("maxAttempts") or 8),
-    )
-
-
 @dataclass(frozen=True)
 class StackCase:
     """One case of the stack: its name, case file, account alias and the provider's record."""
@@ -140,7 +125,7 @@ class Stack:
 def load_stack(args: argparse.Namespace) -> Stack:
     """The stack named by ``--stack`` / ``--state`` / ``--config``; :class:`StateError` says what is wrong."""
     try:
-        settings = settings_from(read_config(args))
+        settings = ApiSettings.from_config(read_config(args))
     except (OSError, yaml.YAMLError, AccountConfigError, SupportApiError) as error:
         raise StateError(f"cannot read the stack config: {error}") from None
     return Stack(settings, stack_cases(stack_state(args), settings.accounts))
