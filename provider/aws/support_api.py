@@ -140,11 +140,6 @@ def support_clients(
     )
 
 
-def support_client(settings: ApiSettings, alias: str | None = None) -> Any:
-    """A botocore ``support`` client for reads, with adaptive retries."""
-    return support_clients(settings, alias).reader
-
-
 def explain(error: Exception, doing: str) -> SupportApiError:
     """Turn a botocore error into a :class:`SupportApiError` that says what failed and what to do."""
     from botocore.exceptions import ClientError, NoCredentialsError
