@@ -18,25 +18,25 @@ import yaml
 
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.catalogue import add_catalogue_command
-from provider.commands.conversation.log import add_log_command
-from provider.commands.conversation.stackstate import read_config
-from provider.commands.conversation.status import add_status_command
-from provider.commands.conversation.transcripts import add_transcripts_command
 from provider.commands.new import add_new_command
 from provider.commands.recover import add_recover_command
-from provider.commands.review.annotations import annotations, summary_table
-from provider.commands.review.cases import review
-from provider.commands.review.comment import add_comment_command
-from provider.commands.review.document import exit_status, plan_document
-from provider.commands.review.markdown import DEFAULT_REST, render_markdown
-from provider.commands.review.state import (
+from provider.conversation.log import add_log_command
+from provider.conversation.stackstate import read_config
+from provider.conversation.status import add_status_command
+from provider.conversation.transcripts import add_transcripts_command
+from provider.review.annotations import annotations, summary_table
+from provider.review.cases import review
+from provider.review.comment import add_comment_command
+from provider.review.document import exit_status, plan_document
+from provider.review.markdown import DEFAULT_REST, render_markdown
+from provider.review.state import (
     StateError,
     export_state,
     read_state,
     records_from_state,
     stack_of,
 )
-from provider.commands.review.text import render_text
+from provider.review.text import render_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

@@ -9,7 +9,7 @@ import pulumi
 from provider.aws.accounts import account_problems
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, load_cases
-from provider.commands.review.approval import require_approved_plan
+from provider.review.approval import require_approved_plan
 from provider.stack.resource import SupportCase
 
 CONFIG_KEYS = (

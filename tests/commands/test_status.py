@@ -8,8 +8,8 @@ from pathlib import Path
 
 from provider.aws.execute import CaseRecord
 from provider.commands.cli import main
-from provider.commands.conversation.stackstate import StackCase
-from provider.commands.conversation.status import ago, rows, table
+from provider.conversation.stackstate import StackCase
+from provider.conversation.status import ago, rows, table
 from provider.planning.plan import Sent
 from tests.commands.conftest import STACK_ARGS, TWO_ACCOUNTS, write_stack
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from provider.casefiles.loader import load_cases
 from provider.commands.cli import main
-from provider.commands.conversation.stackstate import StackCase
-from provider.commands.conversation.transcripts import Transcripts
+from provider.conversation.stackstate import StackCase
+from provider.conversation.transcripts import Transcripts
 from tests.commands.conftest import STACK_ARGS, TWO_ACCOUNTS, Aws, record_of, write_stack
 
 SPEC = {"subject": "RDS failover takes 4 minutes", "communicationBody": "It broke."}

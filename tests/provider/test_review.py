@@ -10,12 +10,12 @@ from typing import Any
 from provider.aws.execute import CaseRecord
 from provider.casefiles.loader import Case, load_cases
 from provider.commands.cli import main
-from provider.commands.review.cases import review
-from provider.commands.review.document import plan_document
-from provider.commands.review.markdown import render_markdown
-from provider.commands.review.state import records_from_state
-from provider.commands.review.text import render_text
 from provider.planning.plan import Sent
+from provider.review.cases import review
+from provider.review.document import plan_document
+from provider.review.markdown import render_markdown
+from provider.review.state import records_from_state
+from provider.review.text import render_text
 from tests.provider.conftest import write_case
 
 BASE = {"subject": "ELB 502s", "communicationBody": "Our ALB returns 502 for 3% of requests."}

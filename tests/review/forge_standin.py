@@ -1,6 +1,6 @@
 """A local stand-in of the GitHub and GitLab comment APIs, on 127.0.0.1, for the pipeline's own commands.
 
-It serves what ``provider.commands.review.comments`` calls, the way the real services answer: GitHub
+It serves what ``provider.review.comments`` calls, the way the real services answer: GitHub
 issue comments (list with ``per_page``/``page``, create 201, ``PATCH`` edit; a body over 65,536
 characters is refused with 422 as GitHub does), ``/commits/{sha}/pulls``; GitLab merge-request notes
 (list, create, ``PUT`` edit; system notes are listed too) and ``/repository/commits/{sha}/merge_requests``.

@@ -8,7 +8,7 @@ import pytest
 
 from provider.casefiles.loader import Problem
 from provider.commands.cli import main
-from provider.commands.review.annotations import annotation
+from provider.review.annotations import annotation
 
 
 @pytest.fixture

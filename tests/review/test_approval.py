@@ -8,16 +8,16 @@ import pytest
 
 from provider.aws.execute import CaseRecord
 from provider.casefiles.loader import Case
-from provider.commands.review.approval import (
+from provider.planning.plan import Sent
+from provider.review.approval import (
     APPROVED_ENV,
     PlanNotApprovedError,
     approved_fingerprint,
     check_plan,
 )
-from provider.commands.review.cases import review
-from provider.commands.review.document import plan_document
-from provider.commands.review.state import records_from_state
-from provider.planning.plan import Sent
+from provider.review.cases import review
+from provider.review.document import plan_document
+from provider.review.state import records_from_state
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64

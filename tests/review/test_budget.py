@@ -13,8 +13,8 @@ import yaml
 from provider.aws.execute import CaseRecord
 from provider.casefiles.loader import load_cases
 from provider.commands.cli import main
-from provider.commands.review.budget import HIDDEN_MARK, Pieces, fit, size
 from provider.planning.plan import Sent
+from provider.review.budget import HIDDEN_MARK, Pieces, fit, size
 from tests.review.forge_standin import GITHUB_COMMENT_LIMIT, github_env, running_forge
 
 CASES = 300

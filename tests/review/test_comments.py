@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from provider.commands.cli import main
-from provider.commands.review.markdown import marker
+from provider.review.markdown import marker
 from tests.review.forge_standin import BOT, Forge, github_env, gitlab_env, running_forge
 
 FINGERPRINT = "sha256:" + "ab" * 32

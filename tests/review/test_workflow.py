@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from provider.commands.review.markdown import fingerprint_in
+from provider.review.markdown import fingerprint_in
 from supportlocal.launcher import Endpoint, running_server
 from tests.helpers.pulumi_cli import ROOT, PulumiProject
 from tests.helpers.staged_project import staged_project

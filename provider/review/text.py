@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from provider.commands.review.document import step
+from provider.review.document import step
 
 BANNER = (
     "Sent mail cannot be unsent: `pulumi up` sends every message below to AWS Support, where people read it."

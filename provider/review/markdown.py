@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from provider.commands.review.budget import HIDDEN_MARK, Pieces, fit
-from provider.commands.review.document import step
+from provider.review.budget import HIDDEN_MARK, Pieces, fit
+from provider.review.document import step
 
 MARKER = "support-cases-plan"
 DEFAULT_REST = "the full plan (`python -m provider plan`)"

@@ -12,9 +12,9 @@ from typing import Any
 
 from provider.aws.record import CaseRecord
 from provider.casefiles.loader import Case
-from provider.commands.review.state import Recorded
 from provider.planning.changes import FIELD_LABELS, changed_fields
 from provider.planning.plan import Action, plan, refused_edits, retire, stated_fields
+from provider.review.state import Recorded
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ import pulumi
 
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case
-from provider.commands.review.cases import review
-from provider.commands.review.document import plan_document
-from provider.commands.review.state import StateError, export_state, records_from_state
+from provider.review.cases import review
+from provider.review.document import plan_document
+from provider.review.state import StateError, export_state, records_from_state
 
 APPROVED_ENV = "SUPPORTCASES_APPROVED_PLAN"
 APPROVED_CONFIG = "approvedPlan"  # supportcases:approvedPlan

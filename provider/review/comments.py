@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from provider.commands.review.markdown import fingerprint_in, marker_prefix
+from provider.review.markdown import fingerprint_in, marker_prefix
 
 PAGE = 100  # items per page; both APIs allow at most 100
 

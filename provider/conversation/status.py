@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from provider.commands.conversation.stackstate import StackCase, add_stack_arguments, load_stack
-from provider.commands.conversation.thread import sort_key
-from provider.commands.review.state import StateError
+from provider.conversation.stackstate import StackCase, add_stack_arguments, load_stack
+from provider.conversation.thread import sort_key
+from provider.review.state import StateError
 
 # S4 (CaseDetails.status): AWS waits for the customer. The other values are AWS's to act on, or closed.
 WAITING_ON_US = "pending-customer-action"

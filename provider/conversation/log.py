@@ -12,9 +12,9 @@ from typing import Any
 from provider.aws.accounts import UnknownAccountError
 from provider.aws.support_api import SupportApiError
 from provider.casefiles.loader import find_root
-from provider.commands.conversation.stackstate import StackCase, add_stack_arguments, load_stack
-from provider.commands.conversation.thread import case_header, read_cases, read_messages, render_entries
-from provider.commands.review.state import StateError
+from provider.conversation.stackstate import StackCase, add_stack_arguments, load_stack
+from provider.conversation.thread import case_header, read_cases, read_messages, render_entries
+from provider.review.state import StateError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -19,7 +19,7 @@ import yaml
 from provider.aws.accounts import AccountConfigError, Accounts
 from provider.aws.record import CaseRecord
 from provider.aws.support_api import ApiSettings, SupportApiError, support_clients
-from provider.commands.review.state import StateError, export_state, read_state, records_from_state
+from provider.review.state import StateError, export_state, read_state, records_from_state
 
 NAMESPACE = "supportcases:"
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provider.commands.review.comments import FORGES, ForgeError, approved, detect, post_plan, request_number
+from provider.review.comments import FORGES, ForgeError, approved, detect, post_plan, request_number
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -22,8 +22,8 @@ from typing import Any
 from provider.aws.accounts import UnknownAccountError
 from provider.aws.support_api import SupportApiError
 from provider.casefiles.loader import find_root
-from provider.commands.conversation.stackstate import StackCase, add_stack_arguments, load_stack
-from provider.commands.conversation.thread import (
+from provider.conversation.stackstate import StackCase, add_stack_arguments, load_stack
+from provider.conversation.thread import (
     Message,
     StatusChange,
     case_header,
@@ -31,7 +31,7 @@ from provider.commands.conversation.thread import (
     read_messages,
     render_entries,
 )
-from provider.commands.review.state import StateError
+from provider.review.state import StateError
 
 SUFFIX = ".thread.md"
 READ_ONLY = 0o444

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from provider.casefiles.attachments import MAX_ATTACHMENT_BYTES
-from provider.commands.review.cases import CasePlan
 from provider.planning.quotas import CASES_PER_HOUR
+from provider.review.cases import CasePlan
 
 # S4 (botocore model, SeverityLevel.name): how the console names the two highest severity levels.
 LOUD_SEVERITIES = {"urgent": "Production system down", "critical": "Business-critical system down"}

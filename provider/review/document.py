@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 
 from provider.casefiles.attachments import attachment_file
 from provider.casefiles.loader import Problem
-from provider.commands.review.cases import CasePlan
-from provider.commands.review.fingerprint import fingerprint
-from provider.commands.review.warnings import case_warnings, quota_warnings
 from provider.planning.plan import MAX_BODY, Action
+from provider.review.cases import CasePlan
+from provider.review.fingerprint import fingerprint
+from provider.review.warnings import case_warnings, quota_warnings
 
 FORMAT = 1  # the version of this document's shape
 
