@@ -48,7 +48,7 @@ def costs(state: dict[str, Any], stack: str) -> dict[str, float]:
     keys = {case.name: f"support-cases/{stack}/{case.name}" for case in cases}
     seconds["resource inputs"], inputs = _timed(lambda: {c.name: case_inputs(c, keys[c.name]) for c in cases})
     seconds["serialize the provider (SDK, per resource)"], _ = _timed(
-        lambda: [serialize_provider(SupportCaseProvider(settings)) for _ in cases]
+        lambda: [serialize_provider(SupportCaseProvider()) for _ in cases]
     )
     resources = {
         r["outputs"]["caseName"]: r

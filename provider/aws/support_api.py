@@ -8,9 +8,10 @@ which is how the project points at the local Support service.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from provider.aws.accounts import IMPLICIT_ALIAS, Account, Accounts, accounts_from_config
 from provider.planning.quotas import CALLS_PER_SECOND, CASES_PER_HOUR
@@ -57,6 +58,20 @@ class ApiSettings:
     reference_trailer: bool = True  # end every body with its reference (provider.planning.reference)
     recovery_hours: int = 24 * 14  # how far back a case opened by an interrupted run is looked for
 
+    # The stack config keys (``supportcases:<key>``) these settings are read from (docs/configuration.md).
+    CONFIG_KEYS: ClassVar[tuple[str, ...]] = (
+        "partition",
+        "accounts",
+        "defaultAccount",
+        "profile",
+        "roleArn",
+        "maxAttempts",
+        "callsPerSecond",
+        "casesPerHour",
+        "referenceTrailer",
+        "recoveryHours",
+    )
+
     def __post_init__(self) -> None:
         if self.partition not in SUPPORT_REGIONS:
             known = ", ".join(SUPPORT_REGIONS)
@@ -65,12 +80,19 @@ class ApiSettings:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ApiSettings:
         """The settings of a stack's ``supportcases:*`` config (keys without the namespace, values as
-        Pulumi or ``pulumi config --json`` give them: numbers and booleans may be strings)."""
+        Pulumi or ``pulumi config --json`` give them: numbers, booleans and the ``accounts`` object may be
+        strings, as the engine hands a dynamic provider its configuration)."""
         defaults = cls()
+        accounts = config.get("accounts")
+        if isinstance(accounts, str):
+            try:
+                accounts = json.loads(accounts)
+            except ValueError:
+                raise SupportApiError("supportcases:accounts must be an object (YAML mapping)") from None
         return cls(
             partition=config.get("partition") or defaults.partition,
             accounts=accounts_from_config(
-                config.get("accounts"),
+                accounts,
                 config.get("defaultAccount"),
                 profile=config.get("profile"),
                 role_arn=config.get("roleArn"),

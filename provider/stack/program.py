@@ -12,18 +12,6 @@ from provider.casefiles.loader import Case, Problem, load_cases
 from provider.review.approval import require_approved_plan
 from provider.stack.resource import SupportCase
 
-CONFIG_KEYS = (
-    "partition",
-    "defaultAccount",
-    "profile",
-    "roleArn",
-    "maxAttempts",
-    "callsPerSecond",
-    "casesPerHour",
-    "referenceTrailer",
-    "recoveryHours",
-)
-
 
 class CaseFileError(pulumi.RunError):
     """Case files have problems; nothing is declared and nothing reaches AWS (a clean exit, no trace)."""
@@ -50,7 +38,7 @@ def settings_from_config(config: pulumi.Config) -> ApiSettings:
     """Stack config, all optional (docs/configuration.md): ``supportcases:partition``, ``accounts`` and
     ``defaultAccount`` (or ``profile`` / ``roleArn`` for a single account), ``maxAttempts``,
     ``callsPerSecond``, ``casesPerHour``, ``referenceTrailer`` and ``recoveryHours``."""
-    values = {key: config.get(key) for key in CONFIG_KEYS}
+    values = {key: config.get(key) for key in ApiSettings.CONFIG_KEYS}
     return ApiSettings.from_config({**values, "accounts": config.get_object("accounts")})
 
 
@@ -70,7 +58,7 @@ def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:
         raise CaseFileError(f"{len(problems)} problem(s) in the case files; nothing was sent to AWS")
     require_approved_plan(cases, settings)  # before any resource is declared (docs/pipelines.md)
     stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-    resources = {case.name: SupportCase(case, settings, f"{stack}/{case.name}") for case in cases}
+    resources = {case.name: SupportCase(case, f"{stack}/{case.name}") for case in cases}
     pulumi.export(
         "cases",
         {

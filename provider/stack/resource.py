@@ -1,13 +1,14 @@
 """The Pulumi shell: a dynamic provider whose every decision comes from the planning core.
 
 The provider object is pickled by the Pulumi SDK (dill) into the stack state and unpickled in a separate
-provider process, so it holds only plain settings: clients, pacing and the case book live in that
-process (``provider.aws.calls``, ``provider.aws.casebook``) and are shared by all its operations.
+provider process. It pickles as the stable entry point :func:`provider.entry.support_case_provider` and
+nothing else: the settings come from the stack configuration in :meth:`SupportCaseProvider.configure`, and
+clients, pacing and the case book live in the provider process (``provider.aws.calls``,
+``provider.aws.casebook``), shared by all its operations.
 """
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -28,8 +30,9 @@ from pulumi.dynamic import (
 from provider.aws.calls import support_api
 from provider.aws.casebook import case_book
 from provider.aws.execute import CaseRecord, Executor
-from provider.aws.support_api import ApiSettings
+from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
+from provider.entry import support_case_provider
 from provider.planning.plan import Action, Sent, plan, refused_edits, retire
 from provider.stack.types import LEGACY_TYPE
 
@@ -64,15 +67,28 @@ def _managed(case_id: str, props: Mapping[str, Any]) -> None:
 class SupportCaseProvider(ResourceProvider):
     """Opens, messages, resolves and reads one AWS Support case per case file."""
 
-    def __init__(self, settings: ApiSettings) -> None:
+    def __init__(self, settings: ApiSettings | None = None) -> None:
         super().__init__()
-        self.settings = settings
+        self._settings = settings
 
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
-        """Pickled as its settings in one bytes value: the SDK's serializer wraps the pure-Python pickler's
-        ``_batch_setitems`` once more on every resource and never unwraps it, so pickling a dict nests one
-        frame per resource declared so far (a RecursionError past ~238 cases, quadratic time before)."""
-        return _provider_from, (pickle.dumps(self.settings),)
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        """Pickled as the stable entry point alone (:mod:`provider.entry`): no module path of this release
+        and no settings land in the state. (One value for every resource also keeps the SDK's serializer
+        from nesting a frame per resource, a RecursionError past ~238 cases.)"""
+        return support_case_provider, ()
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """The stack configuration as it is now (every ``supportcases:*`` key), for every operation."""
+        self._settings = ApiSettings.from_config(
+            {key: req.config.get(f"supportcases:{key}") for key in ApiSettings.CONFIG_KEYS}
+        )
+
+    @property
+    def settings(self) -> ApiSettings:
+        """The settings ``configure`` read (or the ones given, in tests)."""
+        if self._settings is None:
+            raise SupportApiError("the provider was used before the engine configured it")
+        return self._settings
 
     def _plan(self, sent: Sent | None, props: Mapping[str, Any]) -> list[Action]:
         key = str(props.get("key") or props.get("caseName")) if self.settings.reference_trailer else None
@@ -157,8 +173,10 @@ class SupportCaseProvider(ResourceProvider):
         return {**kept, **record.to_outputs()}
 
 
-def _provider_from(settings: bytes) -> SupportCaseProvider:
-    return SupportCaseProvider(pickle.loads(settings))
+def _provider_from(_settings: bytes) -> SupportCaseProvider:
+    """The entry point that states written by 0.1.0 pickle (with their settings, now ignored: the stack
+    configuration as it is now applies). Kept so those states refresh and destroy without an ``up``."""
+    return SupportCaseProvider()
 
 
 def case_inputs(case: Case, key: str = "") -> dict[str, Any]:
@@ -189,5 +207,5 @@ class SupportCase(Resource, module="supportcases", name="SupportCase"):
     caseStatus: pulumi.Output[str]
     replies: pulumi.Output[list[dict[str, Any]]]
 
-    def __init__(self, case: Case, settings: ApiSettings, key: str = "") -> None:
-        super().__init__(SupportCaseProvider(settings), case.name, case_inputs(case, key), case_options(case))
+    def __init__(self, case: Case, key: str = "") -> None:
+        super().__init__(SupportCaseProvider(), case.name, case_inputs(case, key), case_options(case))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
 import dill
 import pulumi
 import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config as DynamicConfig
 
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import load_cases
 from provider.stack.program import CaseFileError, declare_cases, same_case_twice
-from provider.stack.resource import SupportCaseProvider
+from provider.stack.resource import SupportCaseProvider, _provider_from
 from tests.provider.conftest import write_case
 
 
@@ -90,10 +93,31 @@ def test_hundreds_of_cases_declare_without_a_recursion_error(repo):
     assert exported["c399"][0] == "case-c399"
 
 
-def test_the_provider_comes_back_from_its_pickle_with_its_settings():
-    settings = ApiSettings(calls_per_second=2.5, cases_per_hour=3)
-    provider = dill.loads(dill.dumps(SupportCaseProvider(settings), recurse=True))
-    assert provider.settings == settings
+def test_the_pickled_provider_holds_no_settings_and_names_only_the_stable_entry_point():
+    pickled = dill.dumps(
+        SupportCaseProvider(ApiSettings(calls_per_second=2.5, cases_per_hour=3)), recurse=True
+    )
+    assert b"provider.entry" in pickled and b"support_case_provider" in pickled
+    for internal in (b"provider.stack", b"provider.aws", b"ApiSettings", b"2.5"):
+        assert internal not in pickled
+    provider = dill.loads(pickled)
+    with pytest.raises(SupportApiError, match="before the engine configured it"):
+        _ = provider.settings
+    config = {
+        "supportcases:callsPerSecond": "2.5",
+        "supportcases:accounts": '{"prod": {"roleArn": "arn:aws:iam::111122223333:role/support"}}',
+        "supportcases:casesPerHour": "3",
+    }
+    provider.configure(ConfigureRequest(DynamicConfig(config, "support-cases")))
+    assert (provider.settings.calls_per_second, provider.settings.cases_per_hour) == (2.5, 3)
+    assert provider.settings.accounts.get("prod").role_arn == "arn:aws:iam::111122223333:role/support"
+
+
+def test_states_of_the_previous_release_load_their_provider_and_ignore_its_settings():
+    old = dill.dumps(_provider_from(pickle.dumps(ApiSettings(calls_per_second=9))))
+    provider = dill.loads(old)
+    provider.configure(ConfigureRequest(DynamicConfig({}, "support-cases")))
+    assert provider.settings == ApiSettings()
 
 
 def test_stack_config_values_read_alike_from_pulumi_and_from_json():
