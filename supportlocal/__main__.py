@@ -1,4 +1,6 @@
-"""``python -m supportlocal --port PORT --data DIR [--catalogue FILE] [--no-quotas]``: serve until stopped.
+"""``python -m supportlocal --port PORT --data DIR [--catalogue FILE] [--no-quotas] [--plan ACCOUNT=PLAN]``.
+
+Serves until stopped; each ``--plan`` (repeatable) sets an account's support plan in the state first.
 
 SIGTERM or SIGINT stops it cleanly.
 """
@@ -11,6 +13,7 @@ import threading
 from pathlib import Path
 
 from supportlocal import catalogue
+from supportlocal.accounts import DEFAULT_PLAN, PLANS, plan_setting
 from supportlocal.service.quotas import OFF, QuotaPlan
 from supportlocal.web.server import SupportServer
 
@@ -33,13 +36,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="switch off the Support API quotas (per account: 5 operations a second, 10 new cases an hour)",
     )
+    parser.add_argument(
+        "--plan",
+        action="append",
+        default=[],
+        metavar="ACCOUNT=PLAN",
+        type=_plan,
+        help=f"put a 12-digit account on a support plan ({', '.join(PLANS)}); repeatable; "
+        f"kept in --data; an account never set is on {DEFAULT_PLAN}",
+    )
     args = parser.parse_args(argv)
 
     try:
         served = catalogue.load(args.catalogue)
     except ValueError as error:
         parser.error(str(error))
-    server = SupportServer(args.port, args.data, served, OFF if args.no_quotas else QuotaPlan())
+    quotas = OFF if args.no_quotas else QuotaPlan()
+    server = SupportServer(args.port, args.data, served, quotas, dict(args.plan))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -51,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     server.shutdown()
     server.server_close()
     return 0
+
+
+def _plan(value: str) -> tuple[str, str]:
+    try:
+        return plan_setting(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -78,8 +78,13 @@ class ControlClient:
         self._request("POST", "set-severity", {"caseId": case_id, "severityCode": severity_code})
 
     def set_plan(self, account_id: str, plan: str) -> None:
-        """Set an account's plan: basic, developer, or one with the Support API (business, enterprise...)."""
+        """Set an account's plan: basic, developer (no Support API), business, business-support-plus
+        (severities up to urgent), enterprise-on-ramp, enterprise, unified-operations (also critical)."""
         self._request("POST", "set-plan", {"accountId": account_id, "plan": plan})
+
+    def account(self, account_id: str) -> dict[str, Any]:
+        """An account's settings: accountId, plan, caseLimit and the severityCodes its plan offers."""
+        return self._request("POST", "account", {"accountId": account_id})
 
     def set_case_limit(self, account_id: str, limit: int | None) -> None:
         """Set how many unresolved cases an account may have (None: no limit)."""

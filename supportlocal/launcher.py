@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +37,13 @@ def running_server(
     timeout: float = 20.0,
     quotas: bool = True,
     catalogue: Path | None = None,
+    plans: Mapping[str, str] | None = None,
 ) -> Iterator[Endpoint]:
     """Run supportlocal on ``data_dir`` until the block ends (then SIGTERM, and wait for it to exit).
 
     ``quotas=False`` starts it with ``--no-quotas`` (for tests that make many calls quickly);
-    ``catalogue`` serves another catalogue snapshot than ``catalogue/aws-support.json``.
+    ``catalogue`` serves another catalogue snapshot than ``catalogue/aws-support.json``;
+    ``plans`` (account id -> support plan) become ``--plan ACCOUNT=PLAN`` options.
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
@@ -51,6 +53,8 @@ def running_server(
         command.append("--no-quotas")
     if catalogue is not None:
         command += ["--catalogue", str(catalogue)]
+    for account_id, plan in (plans or {}).items():
+        command += ["--plan", f"{account_id}={plan}"]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from supportlocal.accounts import require_api_plan
 from supportlocal.catalogue import Catalogue
@@ -79,6 +80,12 @@ class SupportService:
         """The file behind a download link: (file name, bytes), or None."""
         with self.store.transaction():
             return attachments.download(self.context, attachment_id)
+
+    def account(self, account_id: str) -> dict[str, Any]:
+        """An account's ``plan``, ``case_limit`` and the ``severity_codes`` its plan offers."""
+        with self.store.transaction():
+            levels = options.plan_severity_levels(self.context, account_id)
+            return self.store.account(account_id) | {"severity_codes": [level["code"] for level in levels]}
 
     # the support engineer's side (control API)
 

@@ -30,7 +30,7 @@ def create_case(context: Context, account: str, params: Params) -> Result:
     issue_type = params.get("issueType", "technical")  # S4: "the default is technical"
     options.check_case_options(context, issue_type, service_code, category_code)
     severity = params.get("severityCode", "low")
-    options.check_severity(context, severity)
+    options.check_plan_severity(context, account, severity)
     language = params.get("language", "en")
     options.check_language(context, language)
     limit = context.store.account(account)["case_limit"]

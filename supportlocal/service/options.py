@@ -3,6 +3,7 @@ the checks of a case's service, category, severity, language and issue type."""
 
 from __future__ import annotations
 
+from supportlocal.accounts import PLAN_SEVERITIES
 from supportlocal.errors import invalid_parameter, validation_error
 from supportlocal.service.context import Context, Params, Result
 
@@ -43,9 +44,31 @@ def check_case_options(context: Context, issue_type: str, service_code: str, cat
 
 
 def check_severity(context: Context, severity_code: str) -> None:
-    """Refuse a severity DescribeSeverityLevels does not offer (the real error is not public)."""
+    """Refuse a code that is no severity level of the catalogue (the real error is not public)."""
     if severity_code not in context.catalogue.severity_codes:
         raise validation_error(f"Invalid severity code: {severity_code}")
+
+
+def plan_severity_levels(context: Context, account: str) -> list[dict[str, str]]:
+    """The catalogue's severity levels that the account's support plan offers through the API, in catalogue
+    order (none on a plan without the Support API)."""
+    offered = PLAN_SEVERITIES.get(context.store.account(account)["plan"], frozenset())
+    return [level for level in context.catalogue.severity_levels if level["code"] in offered]
+
+
+def check_plan_severity(context: Context, account: str, severity_code: str) -> None:
+    """Refuse a severity the account's plan does not offer (S4: "The availability of severity levels
+    depends on the support plan"). Which error AWS answers is not public: supportlocal answers
+    ``InvalidParameterValueException``, as AWS does for a category the service lacks (S13), an assumption.
+    """
+    check_severity(context, severity_code)
+    levels = [level["code"] for level in plan_severity_levels(context, account)]
+    if severity_code not in levels:
+        plan = context.store.account(account)["plan"]
+        raise invalid_parameter(
+            f"Severity code '{severity_code}' is not available for this account's support plan ({plan}); "
+            f"available: {', '.join(levels)}"
+        )
 
 
 def check_language(context: Context, language: str) -> None:
@@ -64,8 +87,9 @@ def describe_services(context: Context, account: str, params: Params) -> Result:
 
 
 def describe_severity_levels(context: Context, account: str, params: Params) -> Result:
-    """DescribeSeverityLevels: the catalogue's levels (S3: low, normal, high, urgent, critical)."""
-    return {"severityLevels": list(context.catalogue.severity_levels)}
+    """DescribeSeverityLevels: the catalogue's levels (S3: low, normal, high, urgent, critical) that the
+    account's plan offers (``supportlocal.accounts``: critical only from Enterprise On-Ramp up)."""
+    return {"severityLevels": plan_severity_levels(context, account)}
 
 
 def describe_supported_languages(context: Context, account: str, params: Params) -> Result:

@@ -40,6 +40,7 @@ class Control:
             ("POST", "set-status"): self.set_status,
             ("POST", "set-severity"): self.set_severity,
             ("POST", "set-plan"): self.set_plan,
+            ("POST", "account"): self.account,
             ("POST", "set-case-limit"): self.set_case_limit,
             ("POST", "advance-clock"): self.advance_clock,
             ("GET", "clock"): self.clock,
@@ -100,6 +101,17 @@ class Control:
         with self.store.transaction():
             self.store.update_account(_text(payload, "accountId"), plan=plan)
         return OK
+
+    def account(self, payload: Payload) -> Payload:
+        """An account's plan, open-case limit and the severity codes its plan offers."""
+        account_id = _text(payload, "accountId")
+        settings = self.service.account(account_id)
+        return {
+            "accountId": account_id,
+            "plan": settings["plan"],
+            "caseLimit": settings["case_limit"],
+            "severityCodes": settings["severity_codes"],
+        }
 
     def set_case_limit(self, payload: Payload) -> Payload:
         """Set an account's open-case limit (null: no limit)."""

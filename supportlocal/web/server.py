@@ -9,6 +9,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,10 +50,20 @@ class SupportServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, port: int, data_dir: Path, catalogue: Catalogue, quotas: QuotaPlan) -> None:
+    def __init__(
+        self,
+        port: int,
+        data_dir: Path,
+        catalogue: Catalogue,
+        quotas: QuotaPlan,
+        plans: Mapping[str, str] | None = None,
+    ) -> None:
+        """``plans`` (account id -> plan) are written to the state before the first request."""
         self.store = Store(data_dir)
         with self.store.transaction():
             offset = float(self.store.get_meta(CLOCK_OFFSET, "0"))
+            for account_id, plan in (plans or {}).items():
+                self.store.update_account(account_id, plan=plan)
         self.service = SupportService(self.store, Clock(offset, self._persist_clock), catalogue, quotas)
         self.faults = Faults()
         self.control = Control(self.service, self.faults)
