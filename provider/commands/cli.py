@@ -18,12 +18,12 @@ import yaml
 
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.catalogue import add_catalogue_command
+from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
 from provider.commands.recover import add_recover_command
-from provider.conversation.log import add_log_command
+from provider.commands.status import add_status_command
+from provider.commands.transcripts import add_transcripts_command
 from provider.conversation.stackstate import read_config
-from provider.conversation.status import add_status_command
-from provider.conversation.transcripts import add_transcripts_command
 from provider.review.annotations import annotations, summary_table
 from provider.review.cases import review
 from provider.review.comment import add_comment_command

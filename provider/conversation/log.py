@@ -1,22 +1,15 @@
-"""``python -m provider log CASE``: the whole conversation of one case, ours and AWS's, oldest first."""
+"""The whole conversation of one case, ours and AWS's, oldest first, read from AWS (``log`` prints it)."""
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from provider.aws.accounts import UnknownAccountError
 from provider.aws.support_api import SupportApiError
-from provider.casefiles.loader import find_root
-from provider.conversation.stackstate import StackCase, add_stack_arguments, load_stack
+from provider.conversation.stackstate import StackCase
 from provider.conversation.thread import case_header, read_cases, read_messages, render_entries
-from provider.review.state import StateError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def find_case(cases: Sequence[StackCase], wanted: str, root: Path) -> StackCase | None:
@@ -39,38 +32,3 @@ def conversation(client: Any, case: StackCase) -> str:
         *render_entries(read_messages(client, case.record.case_id, account=case.account)),
     ]
     return "\n".join(lines)
-
-
-def add_log_command(subcommands: Any) -> None:
-    """Add ``log`` to the command line."""
-    parser = subcommands.add_parser(
-        "log",
-        help="print the whole conversation of one case with AWS, oldest first",
-        description="Print every message of one case, ours and AWS's, oldest first, with who wrote it, "
-        "when, and the names of its attachments, read from AWS (DescribeCases, DescribeCommunications). "
-        "Exit 0 when printed, 1 when AWS could not be read, 2 when the case is not in the stack.",
-    )
-    parser.add_argument("case", metavar="CASE", help="a case name, case file, caseId or displayId")
-    add_stack_arguments(parser)
-    parser.set_defaults(run=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        stack = load_stack(args)
-    except StateError as error:
-        print(f"log: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    case = find_case(stack.cases, args.case, find_root())
-    if case is None:
-        print(
-            f"log: no case '{args.case}' in the stack (a case name, case file, caseId or displayId)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    try:
-        print(conversation(stack.client(case.account), case))
-    except (UnknownAccountError, SupportApiError) as error:
-        print(f"log: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK

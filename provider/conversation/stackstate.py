@@ -6,13 +6,12 @@ with ``pulumi config --json`` (or from a ``Pulumi.<stack>.yaml`` file). Neither 
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
@@ -24,25 +23,25 @@ from provider.review.state import StateError, export_state, read_state, records_
 NAMESPACE = "supportcases:"
 
 
-def add_stack_arguments(parser: argparse.ArgumentParser, *, config: bool = True) -> None:
-    """``--stack NAME | --state FILE`` (as ``plan`` takes them), and ``--config FILE`` when asked."""
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--state", metavar="FILE", help="a `pulumi stack export` file ('-' for standard input)"
-    )
-    source.add_argument(
-        "--stack", metavar="NAME", help="run `pulumi stack export --stack NAME` (default: the selected stack)"
-    )
-    if config:
-        parser.add_argument(
-            "--config",
-            metavar="FILE",
-            help="the stack's Pulumi.<stack>.yaml, for its accounts (default: `pulumi config --json`, "
-            "or none with --state)",
-        )
+class StackArgs(Protocol):
+    """Where a stack is read from: ``--stack NAME`` | ``--state FILE``, and ``--config FILE`` (any may be
+    None)."""
+
+    stack: str | None
+    state: str | None
+    config: str | None
 
 
-def stack_state(args: argparse.Namespace) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StackRef:
+    """A stack named in code rather than on the command line (as :class:`StackArgs`)."""
+
+    stack: str | None = None
+    state: str | None = None
+    config: str | None = None
+
+
+def stack_state(args: StackArgs) -> dict[str, Any]:
     """The exported stack state named by ``--state`` / ``--stack`` (default: the selected stack)."""
     return read_state(args.state) if args.state else export_state(args.stack)
 
@@ -61,7 +60,7 @@ def _stack_config(stack: str | None) -> dict[str, Any]:
     return {key: entry.get("objectValue", entry.get("value")) for key, entry in entries.items()}
 
 
-def read_config(args: argparse.Namespace) -> dict[str, Any]:
+def read_config(args: StackArgs) -> dict[str, Any]:
     """The ``supportcases:*`` stack config, keys without the namespace: from ``--config``, else from
     ``pulumi config --json`` for the stack, else (with ``--state``) none."""
     if args.config:
@@ -122,7 +121,7 @@ class Stack:
         return support_clients(self.settings, alias, self.sessions).reader
 
 
-def load_stack(args: argparse.Namespace) -> Stack:
+def load_stack(args: StackArgs) -> Stack:
     """The stack named by ``--stack`` / ``--state`` / ``--config``; :class:`StateError` says what is wrong."""
     try:
         settings = ApiSettings.from_config(read_config(args))

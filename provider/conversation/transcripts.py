@@ -1,4 +1,4 @@
-"""``python -m provider transcripts``: AWS's side of every case, kept in ``<case>.thread.md`` next to it.
+"""AWS's side of every case, kept in ``<case>.thread.md`` next to it (``python -m provider transcripts``).
 
 Each transcript is generated and read-only (mode 444): the whole conversation, oldest first, who and when,
 attachment names, and the status changes seen from one run to the next. A file is rewritten only when its
@@ -7,11 +7,9 @@ content changes, so a scheduled pipeline commits exactly what AWS said since the
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +19,7 @@ from typing import Any
 
 from provider.aws.accounts import UnknownAccountError
 from provider.aws.support_api import SupportApiError
-from provider.casefiles.loader import find_root
-from provider.conversation.stackstate import StackCase, add_stack_arguments, load_stack
+from provider.conversation.stackstate import StackCase
 from provider.conversation.thread import (
     Message,
     StatusChange,
@@ -31,12 +28,10 @@ from provider.conversation.thread import (
     read_messages,
     render_entries,
 )
-from provider.review.state import StateError
 
 SUFFIX = ".thread.md"
 READ_ONLY = 0o444
 _STATE_LINE = re.compile(r"<!-- transcript (\{.*\}) -->$")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # A sensitive case keeps its bodies as Pulumi secrets; a transcript in git must not hold them in clear.
 WITHHELD = "(sensitive case: the text is not written to the repository; `python -m provider log` shows it)"
 
@@ -185,29 +180,3 @@ def summary(outcomes: Sequence[Outcome], root: Path) -> list[str]:
     else:
         lines.append("nothing new from AWS")
     return lines
-
-
-def add_transcripts_command(subcommands: Any) -> None:
-    """Add ``transcripts`` to the command line."""
-    parser = subcommands.add_parser(
-        "transcripts",
-        help="write each case's conversation with AWS to <case>.thread.md next to its case file",
-        description="For every case in the stack, read the whole conversation and the status from AWS and "
-        "write it, oldest first, to a read-only <case>.thread.md next to the case file; a file is rewritten "
-        "only when something changed. Exit 0 when every transcript is current, 1 when a case could not be "
-        "read, 2 on usage errors.",
-    )
-    add_stack_arguments(parser)
-    parser.set_defaults(run=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        stack = load_stack(args)
-    except StateError as error:
-        print(f"transcripts: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    root = find_root()
-    outcomes = Transcripts(stack.client, root).run(stack.cases)
-    print("\n".join(summary(outcomes, root)))
-    return EXIT_FAILED if any(outcome.state == "failed" for outcome in outcomes) else EXIT_OK

@@ -1,0 +1,48 @@
+"""``python -m provider status``: every case of the stack, those waiting on us first, for a morning check.
+
+It reads the stack state only (run ``pulumi refresh`` first for AWS's latest), never AWS. Its exit code
+lets a scheduled pipeline alert: 0 when nothing waits on us, 3 when a case is ``pending-customer-action``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from provider.commands.stackargs import add_stack_arguments
+from provider.conversation.stackstate import load_stack
+from provider.conversation.status import rows, table
+from provider.review.state import StateError
+
+EXIT_OK, EXIT_USAGE, EXIT_WAITING = 0, 2, 3
+
+
+def add_status_command(subcommands: Any) -> None:
+    """Add ``status`` to the command line."""
+    parser = subcommands.add_parser(
+        "status",
+        help="list every case of the stack, the ones waiting on us first; exit 3 when one waits",
+        description="Print every case of the stack state (name, displayId, account, status, severity, AWS's "
+        "last reply and how long ago), cases pending-customer-action first. Reads the state only: run "
+        "`pulumi refresh` first. Exit 0 when no case waits on us, 3 when one does, 2 on usage errors.",
+    )
+    add_stack_arguments(parser)
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output (default: table)"
+    )
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        stack = load_stack(args)
+    except StateError as error:
+        print(f"status: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    found = rows(stack.cases, datetime.now(UTC))
+    print(json.dumps([asdict(row) for row in found], indent=2) if args.format == "json" else table(found))
+    return EXIT_WAITING if any(row.waitingOnUs for row in found) else EXIT_OK
