@@ -2,16 +2,22 @@
 case record.
 
 Exactly once rests on one rule: before saying anything that an earlier, interrupted attempt may already
-have said, look at AWS. Every body carries its reference (:mod:`provider.planning.reference`), or is
-matched on its normalised text when the trailer is switched off.
+have said, look at AWS. Every body carries its reference in trailer position
+(:mod:`provider.planning.reference`), or is matched on its normalised text when the trailer is off.
 
-- Opening a case: a case created in the recovery window that carries this case file's reference is
-  taken over instead of opening another (resolved ones too: a killed run may have resolved it already).
-- Sending: the customer messages AWS holds since the executor last finished on this case (its
-  ``checkpoint``, which a refresh never moves) are read once; a planned message already among them is
-  recorded, not sent again.
+- Opening a case: a case created in the recovery window whose description carries this case file's
+  reference is taken over instead of opening another: an open one always, a resolved one only when the
+  plan resolves the case too (a killed run may have resolved it already). A resolved one is otherwise
+  an earlier life of the file (removed, then restored): a new case is opened, as the plan says.
+- Sending: the customer messages AWS holds since the case was last read by the executor (its
+  ``checkpoint``, which a refresh never moves) are read once. Those the executor itself wrote or
+  recorded since (``accounted``) are its own; a planned message among the others was said by an
+  interrupted run and is recorded, not sent again.
 - A write whose answer was lost (:class:`~provider.aws.calls.AmbiguousWrite`) is followed by a fresh look,
   and sent again only when AWS does not have it.
+- With the trailer off, a text that AWS holds redacted may or may not be one of ours
+  (:func:`~provider.planning.reference.could_be`): the executor refuses, before any write, rather than
+  send it twice or drop it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from provider.aws.record import AWS_SENDER, CaseRecord, newest
 from provider.aws.support_api import SupportApiError
 from provider.casefiles.attachments import AttachmentError, attachment_file
 from provider.planning.plan import Action
-from provider.planning.reference import normalise, references_in
+from provider.planning.reference import could_be, identity
 
 __all__ = ["AWS_SENDER", "CaseRecord", "Executor"]
 
@@ -62,12 +68,21 @@ class Executor:
     recovery_hours: int = 24 * 14
     cases_per_hour: int = 10
     _uploads: dict[tuple[str, ...], str] = field(default_factory=dict)
-    _said: Counter[str] | None = None  # identities of customer messages AWS holds since the checkpoint
+    # The customer messages AWS held since the checkpoint when this run read the case: their identities,
+    # and their texts (for the trailer-off check of redacted texts).
+    _window: Counter[str] | None = None
+    _texts: list[str] = field(default_factory=list)
+    _newest: str = ""  # timeCreated of the newest message of that read
+    _accounted: Counter[str] = field(default_factory=Counter)  # ours among AWS's, or sent in this run
     _case: Mapping[str, Any] | None = None  # the case as last read in this run
     _sent: bool = False  # whether this run sent a message (which would reopen a resolved case)
+    _resolves: bool = False  # whether the actions of this run end with the case resolved
 
     def run(self, actions: Sequence[Action], record: CaseRecord | None) -> CaseRecord:
         """Carry out ``actions`` in order and return the updated record."""
+        self._resolves = bool(actions) and actions[-1].op == "resolve"
+        if record is not None:
+            self._accounted = Counter(record.accounted)
         for action in actions:
             record = self._step(action, record)
         if record is None:
@@ -86,12 +101,12 @@ class Executor:
             if not (self._case and self._case.get("status") == "resolved" and self._case_is(record)):
                 self._resolve(record.case_id)
             return replace(record, sent=action.then)
-        said = self._already_said(record)
-        identity = self._identity(action.body)
-        if said[identity] > 0:
-            said[identity] -= 1  # said by an earlier, interrupted run: record it only
-        else:
+        window = self._read_window(record)
+        ours = self._identity(action.body)
+        if window[ours] <= self._accounted[ours]:  # AWS does not hold it yet, as far as the text tells
+            self._refuse_unsure(action, record)
             self._send(record, action)
+        self._accounted[ours] += 1  # said now, or said by an earlier, interrupted run: recorded
         missing = len(action.then.messages) - len(record.sent_at)
         return replace(record, sent=action.then, sent_at=(*record.sent_at, *[_now()] * missing))
 
@@ -104,6 +119,7 @@ class Executor:
                 f"{self.source}: no AWS Support case with {what} is visible to this account"
             )
         self._case = case
+        self._window = Counter()
         before = ("before adoption",) * len(action.then.messages)
         record = CaseRecord(str(case["caseId"]), action.then, sent_at=before, adopted=True)
         return replace(record.seen(case), checkpoint=newest(case))
@@ -112,14 +128,15 @@ class Executor:
         for _ in range(LOST_ANSWER_TRIES):
             found = self._opened_earlier(action, self.book.recent_and_opened(self.recovery_hours))
             if found is not None:
-                self._said = self._customer_said(self._all_communications(found["caseId"], ""))
-                self._said[self._identity(action.body)] -= 1  # the description is the first message
                 self._case = found
+                self._look(self._all_communications(found["caseId"], ""))
+                self._accounted[self._identity(action.body)] += 1  # the description is the first message
                 return CaseRecord(str(found["caseId"]), action.then).seen(found)
             case_id = self._open(action)
             if case_id is None:
                 continue  # the answer was lost and AWS has no such case: open it again
-            self._said = Counter()  # a case just opened holds only its description
+            self._window = Counter()  # a case just opened holds only its description
+            self._accounted[self._identity(action.body)] += 1
             return CaseRecord(case_id, action.then)
         raise SupportApiError(f"{self.source}: open the case: the answer was lost {LOST_ANSWER_TRIES} times")
 
@@ -154,8 +171,9 @@ class Executor:
                 self._sent = True
                 break
             except AmbiguousWrite:
-                said = self._customer_said(self._all_communications(record.case_id, record.checkpoint))
-                if said[self._identity(action.body)] > self._said_count(action.body):
+                ours = self._identity(action.body)
+                held = self._customer(self._all_communications(record.case_id, record.checkpoint))
+                if Counter(identity for identity, _ in held)[ours] > self._accounted[ours]:
                     self._sent = True
                     break  # it did arrive
             except SupportApiError as error:
@@ -167,9 +185,6 @@ class Executor:
                 f"{self.source}: {action.summary}: the answer was lost {LOST_ANSWER_TRIES} times"
             )
         self.book.forget(record.case_id)
-
-    def _said_count(self, body: str) -> int:
-        return (self._said or Counter())[self._identity(body)]
 
     def _upload(self, files: tuple[str, ...]) -> str:
         """An attachment set for ``files``. A lost answer here is sent again: an unused set is never seen
@@ -198,25 +213,27 @@ class Executor:
     # --- looking at AWS ------------------------------------------------------------------------------
 
     def _identity(self, body: str) -> str:
-        if self.trailer:
-            found = references_in(body)
-            if found:
-                return min(found)
-        return normalise(body)
+        return identity(body, trailer=self.trailer)
 
-    def _customer_said(self, communications: Iterable[Mapping[str, Any]]) -> Counter[str]:
-        said: Counter[str] = Counter()
-        for item in communications:
-            if item.get("submittedBy") == AWS_SENDER:
-                continue
-            body = str(item.get("body", ""))
-            found = references_in(body) if self.trailer else set()
-            said.update(found or {normalise(body)})
-        return said
+    def _customer(self, communications: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+        """(identity, text) of the customer side's messages among ``communications``."""
+        return [
+            (self._identity(str(item.get("body", ""))), str(item.get("body", "")))
+            for item in communications
+            if item.get("submittedBy") != AWS_SENDER
+        ]
 
-    def _already_said(self, record: CaseRecord) -> Counter[str]:
-        """What the customer side said since the checkpoint (read once per run)."""
-        if self._said is None:
+    def _look(self, communications: Iterable[Mapping[str, Any]]) -> None:
+        """Keep the customer messages AWS holds since the checkpoint, as read in this run."""
+        communications = list(communications)
+        held = self._customer(communications)
+        self._window = Counter(identity for identity, _ in held)
+        self._texts = [text for _, text in held]
+        self._newest = max((str(item.get("timeCreated", "")) for item in communications), default="")
+
+    def _read_window(self, record: CaseRecord) -> Counter[str]:
+        """The customer messages AWS holds since the checkpoint (read once per run)."""
+        if self._window is None:
             case = self.book.case(record.case_id, record.time_created)
             if case is None:
                 raise SupportApiError(f"{self.source}: AWS no longer shows case {record.case_id}")
@@ -225,8 +242,25 @@ class Executor:
             newer = [item for item in recent if str(item.get("timeCreated", "")) > record.checkpoint]
             if len(newer) == RECENT:  # the 5 newest may not reach back to the checkpoint: read them all
                 newer = list(self._all_communications(record.case_id, record.checkpoint))
-            self._said = self._customer_said(newer)
-        return self._said
+            self._look(newer)
+        return self._window
+
+    def _refuse_unsure(self, action: Action, record: CaseRecord) -> None:
+        """With the trailer off: refuse to send a message that AWS may hold already, redacted."""
+        if self.trailer:
+            return
+        ours = self._identity(action.body)
+        exact = sum(1 for text in self._texts if self._identity(text) == ours)
+        maybe = sum(1 for text in self._texts if could_be(action.body, text))
+        if maybe > exact:
+            raise SupportApiError(
+                f"{self.source}: {action.summary}: AWS holds a message on case {record.case_id} that may be "
+                "this one with part of it redacted by AWS, and without the reference trailer "
+                "(supportcases:referenceTrailer is false) the provider cannot tell whether an interrupted "
+                "run sent it. Nothing was sent. Read the case (`python -m provider log`); if AWS has the "
+                "message, remove it from the case file's communications, else reword it",
+                "AmbiguousMatch",
+            )
 
     def _all_communications(self, case_id: str, after: str) -> Iterable[dict[str, Any]]:
         params = {"caseId": case_id, **({"afterTime": after} if after else {})}
@@ -236,18 +270,31 @@ class Executor:
         return [item for item in items if str(item.get("timeCreated", "")) > after]
 
     def _opened_earlier(self, action: Action, cases: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-        """A case that an earlier attempt opened for this action, if AWS has one."""
-        subject = normalise(str(action.create.get("subject", "")))
+        """A case that an earlier attempt opened for this action, if AWS has one: its first message is the
+        description with this action's identity (never the subject: AWS redacts it). An open case is taken
+        first; a resolved one only when this run resolves the case anyway."""
         wanted = self._identity(action.body)
+        found: list[Mapping[str, Any]] = []
         for case in cases:
-            if normalise(str(case.get("subject", ""))) != subject:
-                continue
             recent = _recent(case)
             communications = recent if len(recent) < RECENT else self._all_communications(case["caseId"], "")
             first = sorted(communications, key=lambda item: str(item.get("timeCreated", "")))[:1]
-            if first and wanted in self._customer_said(first):
-                return case
-        return None
+            held = self._customer(first)
+            if not held:
+                continue
+            if held[0][0] == wanted:
+                found.append(case)
+            elif not self.trailer and could_be(action.body, held[0][1]):
+                raise SupportApiError(
+                    f"{self.source}: AWS holds case {case['caseId']}, whose description may be this file's "
+                    "with part of it redacted by AWS; without the reference trailer the provider cannot tell "
+                    "whether an interrupted run opened it. Nothing was sent. Adopt it (`caseId: "
+                    f"{case['caseId']}` in the case file) or reword the description",
+                    "AmbiguousMatch",
+                )
+        usable = [case for case in found if case.get("status") != "resolved" or self._resolves]
+        usable.sort(key=lambda case: (case.get("status") == "resolved", str(case.get("timeCreated", ""))))
+        return usable[0] if usable else None
 
     def _created_after(self, moment: datetime) -> list[Mapping[str, Any]]:
         after = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -293,8 +340,9 @@ class Executor:
         return case_id
 
     def _finish(self, record: CaseRecord, actions: Sequence[Action]) -> CaseRecord:
-        """The record as AWS reports it once the actions are done; the checkpoint moves past them."""
-        checkpoint = record.checkpoint
+        """The record as AWS reports it once the actions are done. The checkpoint moves to the newest
+        message of this run's read; what was sent after that read stays accounted for."""
+        checkpoint, accounted = record.checkpoint, self._accounted
         if any(action.op == "create" for action in actions) and self._case is None:
             case = self.book.case(record.case_id, fresh=True)
             if case is None:
@@ -302,16 +350,23 @@ class Executor:
                     f"{self.source}: AWS does not show the case it just opened, {record.case_id}"
                 )
             record = record.seen(case)
-            checkpoint = newest(case)  # the run is complete: everything up to now is accounted for
+            checkpoint, accounted = newest(case), Counter()  # read after every write of the run
         elif self._case is not None:
             record = record.seen(self._case)
-            checkpoint = max(checkpoint, newest(self._case))
+            checkpoint = max(checkpoint, self._newest)
+            accounted = accounted - (self._window or Counter())
         status = record.status
         if actions and actions[-1].op == "resolve":
             status = "resolved"
         elif record.status == "resolved" and any(action.op == "send" for action in actions):
             status = "reopened"  # a customer message reopens a resolved case (S19)
-        return replace(record, status=status, checkpoint=checkpoint, account=self.api.alias)
+        return replace(
+            record,
+            status=status,
+            checkpoint=checkpoint,
+            accounted=tuple(sorted(accounted.elements())),
+            account=self.api.alias,
+        )
 
     # --- refresh -------------------------------------------------------------------------------------
 

@@ -22,7 +22,10 @@ class CaseRecord:
     severity: str = ""  # the severity as AWS reports it
     time_created: str = ""
     last_seen: str = ""  # timeCreated of the newest communication seen on the case (moved by refresh)
-    checkpoint: str = ""  # the newest communication when the executor last finished (only it moves this)
+    checkpoint: str = ""  # the newest communication when the executor last read the case (only it moves this)
+    # Identities (provider.planning.reference.identity) of the messages the executor wrote or recorded
+    # that may be newer than the checkpoint: a later run does not take them for its own planned messages.
+    accounted: tuple[str, ...] = ()
     sent_at: tuple[str, ...] = ()  # when each follow-up message of the file was sent (or "before adoption")
     replies: tuple[Mapping[str, Any], ...] = ()  # communications from AWS, oldest first
     adopted: bool = False
@@ -38,6 +41,7 @@ class CaseRecord:
             "timeCreated": self.time_created,
             "lastSeen": self.last_seen,
             "checkpoint": self.checkpoint,
+            "accounted": list(self.accounted),
             "sent": self.sent.to_json(),
             "sentAt": list(self.sent_at),
             "replies": [dict(reply) for reply in self.replies],
@@ -57,6 +61,7 @@ class CaseRecord:
             time_created=outs.get("timeCreated") or "",
             last_seen=outs.get("lastSeen") or "",
             checkpoint=outs.get("checkpoint") or "",
+            accounted=tuple(outs.get("accounted") or []),
             sent_at=tuple(outs.get("sentAt") or []),
             replies=tuple(outs.get("replies") or []),
             adopted=bool(outs.get("adopted", False)),

@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from provider.casefiles.shown import printable
 from provider.casefiles.suggest import closest
 from provider.casefiles.yamlmarks import Pointer
 
@@ -167,8 +168,7 @@ def join(words: list[str], conjunction: str) -> str:
 def _quote(value: Any) -> str:
     """A value for a one-line message: a string in quotes, line breaks and invisible characters escaped."""
     if isinstance(value, str):
-        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in value)
-        return f"'{shown}'"
+        return f"'{printable(value)}'"
     return json.dumps(value, default=str)
 
 

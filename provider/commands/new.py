@@ -21,7 +21,9 @@ import yaml
 
 from provider.casefiles.loader import CASE_SUFFIXES, check_spec, find_root
 from provider.casefiles.schema import SCHEMA_PATH
+from provider.casefiles.names import name_problem
 
+from provider.casefiles.shown import printable
 CATALOGUE = Path("catalogue") / "aws-support.json"
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN = 20  # services listed at once when a prompt's answer matches several
@@ -243,18 +245,26 @@ def _catalogue_problems(args: argparse.Namespace, catalogue: Catalogue) -> list[
 
 def _name_problem(name: str, path: Path, root: Path) -> str | None:
     if name.endswith(CASE_SUFFIXES):
+    """Why NAME cannot be a new case file: with its extension, outside cases/, a name the engine's URNs
+    cannot carry, or the name of a file already there under any case extension (``twin.yml`` beside a
+    new ``twin.yaml`` would be two files of one case name)."""
         return f"NAME is the case name, without {'/'.join(CASE_SUFFIXES)}"
     if not path.resolve().is_relative_to((root / "cases").resolve()):
+    unfit = name_problem(name)
+    if unfit:
+        return f"NAME '{printable(name)}' {unfit}"
         return f"NAME '{name}' would leave cases/"
-    if path.exists():
-        return f"{path.relative_to(root).as_posix()} exists already"
+    taken = [twin for suffix in CASE_SUFFIXES if (twin := path.with_name(path.name + suffix)).exists()]
+    if taken:
+        return f"{taken[0].relative_to(root).as_posix()} exists already: case '{name}' has its file"
     return None
 
 
 def _write(args: argparse.Namespace, catalogue: Catalogue, root: Path) -> int:
     path = root / "cases" / f"{args.name}.yaml"
     source = path.relative_to(root).as_posix()
-    problems = [problem for problem in [_name_problem(args.name, path, root)] if problem]
+    named = _name_problem(args.name, root / "cases" / args.name, root)
+    problems = [named] if named else []
     problems += _catalogue_problems(args, catalogue)
     values = {
         "subject": args.subject,

@@ -18,7 +18,7 @@ import boto3
 import pytest
 import yaml
 
-from provider.planning.reference import references_in, without_trailer
+from provider.planning.reference import trailing_reference, without_trailer
 from supportlocal.launcher import Endpoint, running_server
 from tests.helpers.pulumi_cli import ROOT, PulumiCommandError, PulumiProject, copy_project
 
@@ -150,7 +150,7 @@ def test_case_lifecycle_through_the_real_engine(world):
     assert calls(support)["CreateCase"] == 0
     newest = aws.describe_communications(caseId=rds_id)["communications"][0]
     assert without_trailer(newest["body"]) == message.rstrip()
-    assert references_in(newest["body"])  # recognised at AWS by its reference, should a retry come
+    assert trailing_reference(newest["body"])  # recognised at AWS by its reference, should a retry come
 
     # 5. AWS replies and waits on us; refresh brings both back; the next preview is empty.
     support.control.reply(rds_id, "Please enable Enhanced Monitoring and send the event log.")
