@@ -2,7 +2,8 @@
 
 ``load_cases`` is what ``validate`` runs and what the provider builds on; ``check_spec`` applies the
 same checks to a document that is already parsed. The checks: the schema, the repository's catalogue
-(``catalogue/aws-support.json``), the attached files, and the names (``aliases``).
+(``catalogue/aws-support.json``), the attached files, the names (the file's own, which the engine's URNs
+must carry, and ``aliases``), and across files: one case name per file, one file per existing case.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from typing import Any
 
 from provider.casefiles.attachments import attachment_file, attachment_issues
 from provider.casefiles.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, find_catalogue
-from provider.casefiles.names import CASE_SUFFIXES, alias_conflicts, alias_issues, case_name, written_aliases
+from provider.casefiles.names import (
+    CASE_SUFFIXES,
+    alias_conflicts,
+    alias_issues,
+    case_name,
+    case_name_problem,
+    written_aliases,
+)
+from provider.casefiles.onecase import same_case_issues
 from provider.casefiles.schema import Issue, schema_issues, with_defaults
+from provider.casefiles.shown import printable
 from provider.casefiles.yamlmarks import MarkedDocument, YamlError, parse
 
 __all__ = [
@@ -47,8 +57,9 @@ class Problem:
     pointer: tuple[str | int, ...] = ()  # where in the document; () is the whole file
 
     def __str__(self) -> str:
-        """``file:line:col: message``, or ``file: message`` without a position."""
-        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+        """``file:line:col: message``, or ``file: message`` without a position; the file name escaped."""
+        file = printable(self.file)
+        where = f"{file}:{self.line}:{self.col}" if self.line else file
         return f"{where}: {self.message}"
 
 
@@ -90,21 +101,27 @@ def load_cases(
     catalogue = _catalogue(root, problems)
     loaded: dict[str, tuple[Case, MarkedDocument]] = {}
     for name, files in by_name.items():
+        unfit = case_name_problem(name)
         for file in files:
             case, document, found = _load_file(file, name, root, real_dir, catalogue)
+            # a problem of the file name: at line 1, col 1 of the file
+            found[:0] = [Problem(_display(file), 1, 1, unfit)] if unfit else []
             others = [_display(other) for other in files if other != file]
             if others:
-                message = f"case name '{name}' is also the name of {', '.join(others)}"
-                found.append(Problem(_display(file), 0, 0, message))
+                message = f"case name '{printable(name)}' is also the name of {', '.join(others)}"
+                found.insert(0, Problem(_display(file), 1, 1, message))
             problems.extend(found)
             if case and document and not found:
                 loaded[name] = (case, document)
+    shown = {name: [_display(file) for file in files] for name, files in by_name.items()}
     aliases = {name: written for name, (case, _) in loaded.items() if (written := written_aliases(case.spec))}
-    if aliases:
-        shown = {name: [_display(file) for file in files] for name, files in by_name.items()}
-        for name, issues in alias_conflicts(aliases, shown).items():
-            case, document = loaded.pop(name)
-            problems += [_locate(issue, shown[name][0], document) for issue in issues]
+    across = alias_conflicts(aliases, shown) if aliases else {}
+    specs = {name: case.spec for name, (case, _) in loaded.items()}
+    for name, issues in same_case_issues(specs, shown).items():
+        across.setdefault(name, []).extend(issues)
+    for name, issues in sorted(across.items()):
+        case, document = loaded.pop(name)
+        problems += [_locate(issue, shown[name][0], document) for issue in issues]
     return [case for case, _ in loaded.values()], problems
 
 
@@ -170,7 +187,7 @@ def _load_file(
         return (
             None,
             None,
-            [Problem(shown, 0, 0, f"the case file resolves outside the repository (to {escape})")],
+            [Problem(shown, 0, 0, f"the case file resolves outside the repository (to {printable(escape)})")],
         )
     raw = _read(file, shown)
     if isinstance(raw, Problem):
@@ -248,5 +265,8 @@ def _locate(issue: Issue, shown: str, document: MarkedDocument) -> Problem:
 
 
 def _display(file: Path) -> str:
+    """The file as every problem shows it: relative to the cwd when inside it, each character that is not
+    printable escaped (a newline or a right-to-left override in a file name would split or reorder
+    ``file:line:col``)."""
     cwd = Path.cwd()
-    return str(file.relative_to(cwd)) if file.is_relative_to(cwd) else str(file)
+    return printable(str(file.relative_to(cwd)) if file.is_relative_to(cwd) else str(file))

@@ -2,8 +2,9 @@
 
 A case's name is its path under the innermost ``cases`` folder without the extension. ``aliases`` lets a
 renamed file keep its case. The schema checks that each alias is shaped like a case name; here: a name
-with the extension or the ``cases/`` folder still on it, the file's own name, the name of another case
-file that is still there, and one earlier name listed by two files.
+the engine's URNs cannot carry (``name_problem``, for file names and aliases alike), a name with the
+extension or the ``cases/`` folder still on it, the file's own name, the name of another case file that
+is still there, and one earlier name listed by two files.
 """
 
 from __future__ import annotations
@@ -13,9 +14,36 @@ from pathlib import Path
 from typing import Any
 
 from provider.casefiles.schema import Issue, join
+from provider.casefiles.shown import printable
 from provider.casefiles.yamlmarks import Pointer
 
 CASE_SUFFIXES = (".yaml", ".yml")
+# A resource's URN is urn:pulumi:<stack>::<project>::<type>::<name>, "::" the delimiter (pulumi/pulumi,
+# sdk/go/common/resource/urn/urn.go, NameDelimiter). The parsers disagree on a name that holds it: the
+# engine's URN.Name() takes everything after the third "::", the Python SDK's urn._parse_urn only the
+# fourth part (sdk/python/lib/pulumi/urn.py, urn.split("::")[3]). So a case name holds no "::" and does
+# not start with ':' (which a parser splitting at the last "::" reads as part of the delimiter).
+URN_DELIMITER = "::"
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a case name (the name of its resource in the engine's URNs), or None: it
+    holds '::', starts with ':', or holds a character that is not printable (a newline, a control or a
+    bidirectional override, which would not print as written in the URNs the engine shows)."""
+    if URN_DELIMITER in name:
+        return f"holds '{URN_DELIMITER}', the delimiter of the engine's resource URNs"
+    if name.startswith(":"):
+        return "starts with ':', which reads as part of the '::' before it in the engine's resource URNs"
+    if not name.isprintable():
+        return "holds a character that is not printable (a control, a newline or a bidirectional override)"
+    return None
+
+
+def case_name_problem(name: str) -> str | None:
+    """What ``validate`` says of a case file whose name (its path under cases/ without the extension)
+    the engine cannot carry, or None."""
+    problem = name_problem(name)
+    return f"the case name '{printable(name)}' {problem}: rename the file" if problem else None
 
 
 def case_name(file: Path, base: Path, root: Path) -> str:
@@ -47,6 +75,10 @@ def alias_issues(spec: Any, name: str | None, skip: set[Pointer]) -> list[Issue]
     issues = []
     for pointer, alias in written_aliases(spec):
         if pointer in skip:
+            continue
+        unfit = name_problem(alias)
+        if unfit:
+            issues.append(Issue(pointer, f"aliases[{pointer[1]}] '{printable(alias)}' {unfit}"))
             continue
         meant = alias.rsplit("cases/", 1)[-1]
         for suffix in CASE_SUFFIXES:

@@ -34,6 +34,7 @@ from provider.review.state import (
     export_state,
     read_state,
     records_from_state,
+    selected_stack,
     stack_of,
 )
 from provider.review.text import render_text
@@ -181,6 +182,8 @@ def _project_and_stack(args: argparse.Namespace, state: dict[str, Any]) -> tuple
     """The project and stack whose names the program gives each case's reference trailer."""
     found = stack_of(state)
     stack = args.stack.rsplit("/", 1)[-1] if args.stack else found[1] if found else None
+    if stack is None and not args.state:  # the selected stack, never deployed: every case is new
+        stack = selected_stack()
     if stack is None:
         raise StateError("this state has no resource to tell the stack's name by: give --stack NAME")
     if found:

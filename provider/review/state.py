@@ -43,8 +43,11 @@ def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
 
 
 def _name(resource: Mapping[str, Any], outputs: Mapping[str, Any]) -> str:
+    """The resource's name as the engine reads its URN: everything after the third '::' past the prefix
+    (pulumi/pulumi, sdk/go/common/resource/urn/urn.go, URN.Name())."""
     urn = str(resource.get("urn", ""))
-    return urn.rsplit("::", 1)[-1] if urn.startswith("urn:pulumi:") else str(outputs["caseName"])
+    parts = urn.removeprefix("urn:pulumi:").split("::", 3)
+    return parts[3] if urn.startswith("urn:pulumi:") and len(parts) == 4 else str(outputs["caseName"])
 
 
 # How `pulumi stack export --show-secrets` writes a secret value: {SECRET_SIG: SECRET, "plaintext": JSON}.
@@ -74,18 +77,33 @@ def stack_of(state: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def selected_stack(*, cwd: Path | None = None) -> str:
+    """The name of the selected stack (``pulumi stack --show-name``), for a state that has no resource yet
+    to tell it by: a stack created and never deployed."""
+    shown = "pulumi stack --show-name"
+    named = _pulumi(["stack", "--show-name"], cwd)
+    if named.returncode != 0 or not named.stdout.strip():
+        why = named.stderr.strip() or "no stack is selected"
+        raise StateError(f"`{shown}` failed: {why}; give --stack NAME")
+    return named.stdout.strip().rsplit("/", 1)[-1]
+
+
+def _pulumi(arguments: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise StateError("`pulumi` is not on the PATH (source tools/env.sh, or install the Pulumi CLI)")
+    return subprocess.run([pulumi, *arguments], capture_output=True, text=True, check=False, cwd=cwd)
+
+
 def export_state(stack: str | None = None, *, cwd: Path | None = None) -> dict[str, Any]:
     """``pulumi stack export --show-secrets`` of ``stack`` (default: the selected stack).
 
     Secrets are shown because a sensitive case keeps what was sent as a Pulumi secret, and the plan is
     computed from it; the document stays in memory and is never printed.
     """
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        raise StateError("`pulumi` is not on the PATH (source tools/env.sh, or install the Pulumi CLI)")
-    command = [pulumi, "stack", "export", "--show-secrets", *(["--stack", stack] if stack else [])]
-    shown = " ".join(["pulumi", *command[1:]])
-    exported = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
+    arguments = ["stack", "export", "--show-secrets", *(["--stack", stack] if stack else [])]
+    shown = " ".join(["pulumi", *arguments])
+    exported = _pulumi(arguments, cwd)
     if exported.returncode != 0:
         raise StateError(f"`{shown}` failed: {exported.stderr.strip()}")
     try:

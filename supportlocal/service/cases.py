@@ -66,12 +66,22 @@ def create_case(context: Context, account: str, params: Params) -> Result:
 
 
 def describe_cases(context: Context, account: str, params: Params) -> Result:
-    """DescribeCases: the account's cases, newest first, filtered and paginated."""
+    """DescribeCases: the account's cases, newest first, filtered and paginated.
+
+    ``language`` (S4, the Language member of DescribeCasesRequest): "The language in which Amazon Web
+    Services Support handles the case", so only the cases handled in that language are answered; a code
+    the catalogue lacks is refused as CreateCase refuses it. Without it every language is answered (the
+    reference gives DescribeCases no default language; an assumption).
+    """
+    language = params.get("language")
+    if language is not None:
+        options.check_language(context, language)
     cases = context.store.cases(
         account,
         display_id=params.get("displayId"),
         after=_optional_time(params, "afterTime"),
         before=_optional_time(params, "beforeTime"),
+        language=language,
         include_resolved=params.get("includeResolvedCases", False),
     )
     wanted = params.get("caseIdList")

@@ -167,6 +167,7 @@ class Store:
         display_id: str | None,
         after: float | None,
         before: float | None,
+        language: str | None,
         include_resolved: bool,
     ) -> list[dict[str, Any]]:
         """An account's cases, newest first, filtered as DescribeCases does (without caseIdList)."""
@@ -176,6 +177,7 @@ class Store:
             ("CAST(display_id AS TEXT) = ?", display_id),
             ("created >= ?", after),
             ("created <= ?", before),
+            ("language = ?", language),
         ):
             if value is not None:
                 sql += f" AND {clause}"

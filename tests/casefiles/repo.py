@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provider.casefiles.loader import load_cases
+from provider.casefiles.loader import Case, load_cases
 
 VALID = """\
 subject: Elevated 5xx errors on lb-1
@@ -30,8 +30,12 @@ class Repo:
 
     def problems(self, *paths: str) -> list[str]:
         """``validate``'s problem lines for ``paths`` (default: cases)."""
-        _, problems = load_cases(paths or ("cases",), root=self.root)
-        return [str(problem) for problem in problems]
+        return self.loaded(*paths)[1]
+
+    def loaded(self, *paths: str) -> tuple[list[Case], list[str]]:
+        """The valid cases under ``paths`` (default: cases) and ``validate``'s problem lines."""
+        cases, problems = load_cases(paths or ("cases",), root=self.root)
+        return cases, [str(problem) for problem in problems]
 
     def check(self, content: str | bytes, path: str = "cases/case.yaml") -> list[str]:
         """Write one case file and return its problem lines."""

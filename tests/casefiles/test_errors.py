@@ -343,8 +343,8 @@ def test_two_files_with_the_same_case_name(repo: Repo) -> None:
     repo.write("cases/prod/rds.yml")
     repo.write("cases/prod/other.yaml")
     assert repo.problems() == [
-        "cases/prod/rds.yaml: case name 'prod/rds' is also the name of cases/prod/rds.yml",
-        "cases/prod/rds.yml: case name 'prod/rds' is also the name of cases/prod/rds.yaml",
+        "cases/prod/rds.yaml:1:1: case name 'prod/rds' is also the name of cases/prod/rds.yml",
+        "cases/prod/rds.yml:1:1: case name 'prod/rds' is also the name of cases/prod/rds.yaml",
     ]
 
 

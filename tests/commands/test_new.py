@@ -121,10 +121,33 @@ def test_values_outside_the_catalogue_or_schema_are_refused_and_nothing_is_writt
 def test_an_existing_file_is_never_overwritten(catalogued: Path, capsys):
     (catalogued / "cases" / "x.yaml").write_text("subject: mine\n")
     assert main(["new", "x", "--subject", "S", "--body", "B"]) == 1
-    assert capsys.readouterr().err == "new: cases/x.yaml exists already\n"
+    assert capsys.readouterr().err == "new: cases/x.yaml exists already: case 'x' has its file\n"
     assert (catalogued / "cases" / "x.yaml").read_text() == "subject: mine\n"
     assert main(["new", "../x", "--subject", "S", "--body", "B"]) == 1
     assert capsys.readouterr().err == "new: NAME '../x' would leave cases/\n"
+
+
+def test_a_twin_under_the_other_extension_is_refused(catalogued: Path, capsys):
+    # twin.yml and twin.yaml would be two files of one case name, which validate refuses
+    (catalogued / "cases" / "db").mkdir()
+    (catalogued / "cases" / "db" / "twin.yml").write_text("subject: mine\n")
+    assert main(["new", "db/twin", "--subject", "S", "--body", "B"]) == 1
+    assert capsys.readouterr().err == "new: cases/db/twin.yml exists already: case 'db/twin' has its file\n"
+    assert sorted(path.name for path in (catalogued / "cases" / "db").iterdir()) == ["twin.yml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("colon::name", "NAME 'colon::name' holds '::', the delimiter of the engine's resource URNs"),
+        (":x", "NAME ':x' starts with ':'"),
+        ("rtl\u202eelif", "NAME 'rtl\\u202eelif' holds a character that is not printable"),
+    ],
+)
+def test_a_name_the_engine_cannot_carry_is_refused(catalogued: Path, capsys, name: str, said: str):
+    assert main(["new", name, "--subject", "S", "--body", "B"]) == 1
+    assert capsys.readouterr().err.startswith(f"new: {said}")
+    assert list((catalogued / "cases").iterdir()) == []
 
 
 def test_without_a_terminal_the_flags_must_say_it_all(

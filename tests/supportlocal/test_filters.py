@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from botocore.exceptions import ClientError
+
 
 def shifted(shown: str, milliseconds: int) -> str:
     moment = datetime.strptime(shown, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
@@ -56,3 +59,23 @@ def test_a_bound_finer_than_a_millisecond_compares_at_the_millisecond(client, ne
     finer = shown.removesuffix("Z") + "999+00:00"  # the same millisecond, 999 microseconds in
     assert case_ids(client, afterTime=finer) == [case_id]
     assert case_ids(client, beforeTime=finer) == [case_id]
+
+
+def test_the_language_filter_answers_the_cases_handled_in_that_language(client, new_case):
+    # S4 (DescribeCasesRequest.language): "The language in which Amazon Web Services Support handles the
+    # case".
+    english, japanese = new_case(language="en"), new_case(language="ja")
+    assert case_ids(client, language="ja") == [japanese]
+    assert case_ids(client, language="en") == [english]
+    assert case_ids(client, language="ko") == []
+    assert case_ids(client) == [japanese, english]  # without it: every language (assumption)
+    assert case_ids(client, caseIdList=[japanese], language="en") == []  # a filter like the others
+    assert case_ids(client, caseIdList=[japanese, english], language="ja") == [japanese]
+
+
+def test_a_language_the_service_lacks_is_refused_as_at_create_case(client, new_case):
+    new_case()
+    with pytest.raises(ClientError) as refused:
+        client.describe_cases(language="xx")
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "Invalid language: xx" in refused.value.response["Error"]["Message"]
