@@ -7,17 +7,17 @@ import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from provider.casefiles.shipped import shipped
 from provider.casefiles.shown import printable
 from provider.casefiles.suggest import closest
 from provider.casefiles.yamlmarks import Pointer
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "case.schema.json"
+SCHEMA_PATH = shipped("schemas/case.schema.json")
 
 # Keywords about the keys of a mapping: each error is its own problem. Every other keyword
 # judges one value, and only the best error per value is reported.

@@ -19,11 +19,12 @@ from typing import Any, TextIO
 
 import yaml
 
+from provider.casefiles.catalogue import catalogue_file
 from provider.casefiles.loader import CASE_SUFFIXES, check_spec, find_root
-from provider.casefiles.schema import SCHEMA_PATH
 from provider.casefiles.names import name_problem
-
+from provider.casefiles.schema import SCHEMA_PATH
 from provider.casefiles.shown import printable
+
 CATALOGUE = Path("catalogue") / "aws-support.json"
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN = 20  # services listed at once when a prompt's answer matches several
@@ -202,7 +203,7 @@ def add_new_command(subcommands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     root = find_root()
     try:
-        catalogue = Catalogue.read(Path(args.catalogue) if args.catalogue else root / CATALOGUE)
+        catalogue = Catalogue.read(Path(args.catalogue) if args.catalogue else catalogue_file(root)[0])
         if args.body_file:
             args.body = sys.stdin.read() if args.body_file == "-" else Path(args.body_file).read_text("utf-8")
     except (OSError, ValueError, KeyError) as error:
@@ -244,15 +245,15 @@ def _catalogue_problems(args: argparse.Namespace, catalogue: Catalogue) -> list[
 
 
 def _name_problem(name: str, path: Path, root: Path) -> str | None:
-    if name.endswith(CASE_SUFFIXES):
     """Why NAME cannot be a new case file: with its extension, outside cases/, a name the engine's URNs
     cannot carry, or the name of a file already there under any case extension (``twin.yml`` beside a
     new ``twin.yaml`` would be two files of one case name)."""
+    if name.endswith(CASE_SUFFIXES):
         return f"NAME is the case name, without {'/'.join(CASE_SUFFIXES)}"
-    if not path.resolve().is_relative_to((root / "cases").resolve()):
     unfit = name_problem(name)
     if unfit:
         return f"NAME '{printable(name)}' {unfit}"
+    if not path.resolve().is_relative_to((root / "cases").resolve()):
         return f"NAME '{name}' would leave cases/"
     taken = [twin for suffix in CASE_SUFFIXES if (twin := path.with_name(path.name + suffix)).exists()]
     if taken:
