@@ -137,6 +137,7 @@ class ControlClient:
         calls_per_second: float | None = 5.0,
         cases_per_hour: int | None = 10,
         attachment_sets_per_minute: int | None = None,
+        describe_attachments_per_minute: int | None = None,
     ) -> dict[str, Any]:
         """Set the per-account quotas (None switches one off); the defaults are AWS's (S27).
 
@@ -149,11 +150,13 @@ class ControlClient:
                 "callsPerSecond": calls_per_second,
                 "casesPerHour": cases_per_hour,
                 "attachmentSetsPerMinute": attachment_sets_per_minute,
+                "describeAttachmentsPerMinute": describe_attachments_per_minute,
             },
         )
 
     def quotas(self) -> dict[str, Any]:
-        """The quotas in force: calls_per_second, cases_per_hour, attachment_sets_per_minute."""
+        """The quotas in force: calls_per_second, cases_per_hour, attachment_sets_per_minute,
+        describe_attachments_per_minute."""
         return self._request("GET", "quotas")
 
     def calls(self) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@ S4 (the pinned botocore model) and S27 (user guide) document the rules:
 - a set holds at most 3 attachments of at most 5 MB each; beyond either, ``AttachmentSetSizeLimitExceeded``
   ("A limit for the size of an attachment set has been exceeded. The limits are three attachments and
   5 MB per attachment.");
-- ``AttachmentLimitExceeded`` means too many sets created in a short time (see ``quotas``);
+- ``AttachmentLimitExceeded`` means too many sets created in a short time, ``DescribeAttachmentLimitExceeded``
+  too many DescribeAttachment calls (see ``quotas``);
 - a set lives one hour (``AttachmentSetExpired`` afterwards, ``expiryTime`` in the answer);
 - DescribeAttachment of a file over 5 MB answers ``InvalidParameterValueException`` (DescribeAttachment
   request doc); GetAttachmentDownloadLink serves files of any size;
@@ -55,7 +56,8 @@ def add_attachments_to_set(context: Context, account: str, params: Params) -> Re
 
 
 def describe_attachment(context: Context, account: str, params: Params) -> Result:
-    """DescribeAttachment: a file of 5 MB or less, with its bytes."""
+    """DescribeAttachment: a file of 5 MB or less, with its bytes (within the quota, see ``quotas``)."""
+    context.quotas.admit_describe_attachment(account, context.clock.now())
     attachment = _attachment(context, account, params["attachmentId"])
     if len(attachment["data"]) > MAX_ATTACHMENT_BYTES:
         raise invalid_parameter(

@@ -15,11 +15,16 @@ operations that you can perform per second: 5".
 - Attachment sets: the model documents ``AttachmentLimitExceeded`` as "the number of attachment sets
   created in a short period of time has been exceeded" (S4) without a number, so this quota is off
   unless ``attachment_sets_per_minute`` is set.
+- DescribeAttachment: the model documents ``DescribeAttachmentLimitExceeded`` as "The limit for the
+  number of DescribeAttachment requests in a short period of time has been exceeded" (S4), again
+  without a number, so this quota is off unless ``describe_attachments_per_minute`` is set; it counts
+  the account's DescribeAttachment calls of the last 60 s of service time (a sliding window, assumed).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass
 
 from supportlocal.errors import SupportError
@@ -38,6 +43,7 @@ class QuotaPlan:
     calls_per_second: float | None = CALLS_PER_SECOND
     cases_per_hour: int | None = CASES_PER_HOUR
     attachment_sets_per_minute: int | None = None
+    describe_attachments_per_minute: int | None = None
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -49,7 +55,7 @@ class QuotaPlan:
         return asdict(self)
 
 
-OFF = QuotaPlan(calls_per_second=None, cases_per_hour=None, attachment_sets_per_minute=None)
+OFF = QuotaPlan(calls_per_second=None, cases_per_hour=None)
 
 
 class Quotas:
@@ -59,6 +65,7 @@ class Quotas:
         self._plan = plan
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}  # account -> (tokens, as of)
+        self._reads: dict[str, deque[float]] = {}  # account -> times of its recent DescribeAttachment calls
 
     @property
     def plan(self) -> QuotaPlan:
@@ -70,6 +77,7 @@ class Quotas:
         with self._lock:
             self._plan = plan
             self._buckets.clear()
+            self._reads.clear()
 
     def admit_call(self, account: str, now: float) -> None:
         """Take one operation from the account's bucket, or answer ThrottlingException."""
@@ -102,3 +110,20 @@ class Quotas:
                 "The limit for the number of attachment sets created in a short period of time "
                 "has been exceeded.",
             )
+
+    def admit_describe_attachment(self, account: str, now: float) -> None:
+        """DescribeAttachmentLimitExceeded once ``describe_attachments_per_minute`` calls came in 60 s."""
+        limit = self._plan.describe_attachments_per_minute
+        if limit is None:
+            return
+        with self._lock:
+            recent = self._reads.setdefault(account, deque())
+            while recent and recent[0] <= now - MINUTE:
+                recent.popleft()
+            if len(recent) >= limit:
+                raise SupportError(
+                    "DescribeAttachmentLimitExceeded",
+                    "The limit for the number of DescribeAttachment requests in a short period of time "
+                    "has been exceeded.",
+                )
+            recent.append(now)

@@ -164,6 +164,7 @@ class Control:
                 calls_per_second=payload.get("callsPerSecond"),
                 cases_per_hour=payload.get("casesPerHour"),
                 attachment_sets_per_minute=payload.get("attachmentSetsPerMinute"),
+                describe_attachments_per_minute=payload.get("describeAttachmentsPerMinute"),
             )
         )
         return self.service.quotas.plan.as_dict()

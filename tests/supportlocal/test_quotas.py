@@ -14,7 +14,12 @@ from botocore.exceptions import ClientError
 from supportlocal.client import ControlError
 from supportlocal.launcher import Endpoint, running_server
 
-AWS_QUOTAS = {"calls_per_second": 5.0, "cases_per_hour": 10, "attachment_sets_per_minute": None}
+AWS_QUOTAS = {
+    "calls_per_second": 5.0,
+    "cases_per_hour": 10,
+    "attachment_sets_per_minute": None,
+    "describe_attachments_per_minute": None,
+}
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +117,47 @@ def test_too_many_attachment_sets_in_a_short_time(quotas, client):
     assert client.add_attachments_to_set(attachments=one)["attachmentSetId"]
 
 
+def test_too_many_describe_attachment_calls_in_a_short_time(quotas, client, support):
+    # S4 (DescribeAttachmentLimitExceeded): "The limit for the number of DescribeAttachment requests in a
+    # short period of time has been exceeded." No number is public, so this quota is off unless set.
+    set_id = client.add_attachments_to_set(attachments=[{"fileName": "a.log", "data": b"a"}])[
+        "attachmentSetId"
+    ]
+    case_id = client.create_case(subject="s", communicationBody="b", attachmentSetId=set_id)["caseId"]
+    [communication] = client.describe_communications(caseId=case_id)["communications"]
+    attachment_id = communication["attachmentSet"][0]["attachmentId"]
+    for _ in range(4):  # off by default: as many as the per-second quota lets through
+        assert client.describe_attachment(attachmentId=attachment_id)["attachment"]["data"] == b"a"
+    quotas.control.advance_clock(1)
+    assert (
+        quotas.control.set_quotas(calls_per_second=None, describe_attachments_per_minute=2)[
+            "describe_attachments_per_minute"
+        ]
+        == 2
+    )
+    reader = support(attempts=1)
+    reader.describe_attachment(attachmentId=attachment_id)
+    reader.describe_attachment(attachmentId=attachment_id)
+    assert error_of(reader.describe_attachment, attachmentId=attachment_id) == (
+        "DescribeAttachmentLimitExceeded",
+        "The limit for the number of DescribeAttachment requests in a short period of time "
+        "has been exceeded.",
+    )
+    with pytest.raises(ClientError) as other:
+        support("444400003333", attempts=1).describe_attachment(attachmentId=attachment_id)
+    assert other.value.response["Error"]["Code"] == "AttachmentIdNotFound"  # past the quota: its own count
+    assert client.describe_communications(caseId=case_id)["communications"]  # other operations still run
+    quotas.control.advance_clock(61)
+    assert reader.describe_attachment(attachmentId=attachment_id)["attachment"]["fileName"] == "a.log"
+
+
 def test_quotas_switch_off_and_on_through_the_control_api(quotas, support):
     client = support(attempts=1)
     assert quotas.control.set_quotas(calls_per_second=None, cases_per_hour=None) == {
         "calls_per_second": None,
         "cases_per_hour": None,
         "attachment_sets_per_minute": None,
+        "describe_attachments_per_minute": None,
     }
     for _ in range(20):
         client.describe_severity_levels()
