@@ -94,6 +94,11 @@ class ControlClient:
         """Move the service clock forward; returns the new service time (ISO 8601)."""
         return self._request("POST", "advance-clock", {"seconds": seconds})["now"]
 
+    def age_case(self, case_id: str, seconds: float) -> None:
+        """Make one case ``seconds`` older (its creation, status, resolution and messages move back) while
+        the clock and every other case stay: e.g. past the 24-month retention or the 14-day reopen window."""
+        self._request("POST", "age-case", {"caseId": case_id, "seconds": seconds})
+
     def now(self) -> str:
         """The service time (ISO 8601)."""
         return self._request("GET", "clock")["now"]

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from supportlocal.accounts import customer_submitter
-from supportlocal.errors import SupportError, case_not_found, validation_error
+from supportlocal.errors import SupportError, validation_error
 from supportlocal.service import attachments, ids, lifecycle, options
 from supportlocal.service.context import Context, Params, Result
 from supportlocal.service.redaction import redact
@@ -66,7 +66,7 @@ def create_case(context: Context, account: str, params: Params) -> Result:
 
 
 def describe_cases(context: Context, account: str, params: Params) -> Result:
-    """DescribeCases: the account's cases, newest first, filtered and paginated.
+    """DescribeCases: the account's cases within retention (``lifecycle``), newest first, filtered, paginated.
 
     ``language`` (S4, the Language member of DescribeCasesRequest): "The language in which Amazon Web
     Services Support handles the case", so only the cases handled in that language are answered; a code
@@ -83,12 +83,12 @@ def describe_cases(context: Context, account: str, params: Params) -> Result:
         before=_optional_time(params, "beforeTime"),
         language=language,
         include_resolved=params.get("includeResolvedCases", False),
+        created_since=lifecycle.retained_since(context.clock.now()),
     )
     wanted = params.get("caseIdList")
     if wanted:
         for case_id in wanted:
-            if context.store.case(case_id, account) is None:
-                raise case_not_found(case_id)
+            context.case(account, case_id)  # CaseIdNotFound for an unknown id or one past retention
         cases = [case for case in cases if case["case_id"] in wanted]
     page, token = _paginate(cases, params)
     with_communications = params.get("includeCommunications", True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from supportlocal.catalogue import Catalogue
 from supportlocal.errors import case_not_found
+from supportlocal.service import lifecycle
 from supportlocal.service.links import Links
 from supportlocal.service.quotas import Quotas
 from supportlocal.state.clock import Clock
@@ -27,8 +28,9 @@ class Context:
     links: Links
 
     def case(self, account: str | None, case_id: str | None) -> dict[str, Any]:
-        """A case of ``account`` (any account when None), or CaseIdNotFound."""
+        """A case of ``account`` still within retention, or CaseIdNotFound; ``account=None`` (the AWS side,
+        control API) finds any account's case of any age."""
         case = self.store.case(case_id, account) if case_id else None
-        if case is None:
+        if case is None or (account is not None and not lifecycle.retained(case, self.clock.now())):
             raise case_not_found(case_id)
         return case

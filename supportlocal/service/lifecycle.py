@@ -11,6 +11,14 @@
 - S19: "Support cases that have been in the resolved state for more than 14 days can't be reopened."
   Which error AWS answers to AddCommunicationToCase then is not public: supportlocal answers
   ``ValidationException`` (an assumption) and the case stays resolved.
+- Retention: S4 (DescribeCases and DescribeCommunications in the pinned botocore model, and the live API
+  reference) "Case data is available for 24 months after creation. If a case was created more than 24
+  months ago, a request might return an error." (The API reference said 12 months before; S19's "Case
+  history" still says the console shows "case history information up to 12 months after you create a
+  case".) supportlocal keeps the API's current 24 calendar months: an older case is left out of
+  DescribeCases, and every call naming it (DescribeCases caseIdList, DescribeCommunications,
+  AddCommunicationToCase, ResolveCase) answers ``CaseIdNotFound``, as for an id the account never had
+  (which error AWS gives is not public; "might return an error" is all it says).
 - A customer communication on a ``pending-customer-action`` case makes it ``customer-action-completed``:
   public material does not describe this move; it is inferred from the status's name (assumption).
   On a ``resolved`` case it makes it ``reopened`` (S19, "Reopening a resolved case"). Other statuses stay.
@@ -18,7 +26,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from supportlocal.errors import validation_error
 from supportlocal.state.store import Store
@@ -39,6 +50,17 @@ WAITING_ON_CUSTOMER = "pending-customer-action"
 DAY = 86400.0
 AUTO_RESOLVE_AFTER = 5 * DAY
 REOPEN_WINDOW = 14 * DAY
+RETENTION = relativedelta(months=24)
+
+
+def retained_since(now: float) -> float:
+    """The creation time before which a case is past retention (24 calendar months before ``now``)."""
+    return (datetime.fromtimestamp(now, UTC) - RETENTION).timestamp()
+
+
+def retained(case: dict[str, Any], now: float) -> bool:
+    """Whether the API still answers for ``case`` (see the module docstring)."""
+    return case["created"] >= retained_since(now)
 
 
 def auto_resolve(store: Store, now: float) -> None:

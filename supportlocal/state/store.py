@@ -169,10 +169,12 @@ class Store:
         before: float | None,
         language: str | None,
         include_resolved: bool,
+        created_since: float,
     ) -> list[dict[str, Any]]:
-        """An account's cases, newest first, filtered as DescribeCases does (without caseIdList)."""
-        sql = "SELECT * FROM cases WHERE account_id = ?"
-        args: list[Any] = [account_id]
+        """An account's cases created at or after ``created_since``, newest first, filtered as DescribeCases
+        does (without caseIdList)."""
+        sql = "SELECT * FROM cases WHERE account_id = ? AND created >= ?"
+        args: list[Any] = [account_id, created_since]
         for clause, value in (
             ("CAST(display_id AS TEXT) = ?", display_id),
             ("created >= ?", after),
@@ -211,6 +213,20 @@ class Store:
             "UPDATE cases SET status = 'resolved', status_changed = status_changed + ?,"
             " resolved_at = status_changed + ? WHERE status = ? AND status_changed <= ?",
             (wait, wait, status, changed_before),
+        )
+
+    def backdate_case(self, case_id: str, milliseconds: int) -> None:
+        """Move every time of a case (creation, status, resolution, its communications) that far back."""
+        shift = "ROUND({0} * 1000 - ?) / 1000.0"
+        self._db.execute(
+            f"UPDATE cases SET created = {shift.format('created')},"
+            f" status_changed = {shift.format('status_changed')},"
+            f" resolved_at = {shift.format('resolved_at')} WHERE case_id = ?",
+            (milliseconds, milliseconds, milliseconds, case_id),
+        )
+        self._db.execute(
+            f"UPDATE communications SET created = {shift.format('created')} WHERE case_id = ?",
+            (milliseconds, case_id),
         )
 
     def set_severity(self, case_id: str, severity_code: str) -> None:

@@ -43,6 +43,7 @@ class Control:
             ("POST", "account"): self.account,
             ("POST", "set-case-limit"): self.set_case_limit,
             ("POST", "advance-clock"): self.advance_clock,
+            ("POST", "age-case"): self.age_case,
             ("GET", "clock"): self.clock,
             ("POST", "set-faults"): self.set_faults,
             ("POST", "clear-faults"): self.clear_faults,
@@ -128,6 +129,14 @@ class Control:
         if not isinstance(seconds, int | float):
             raise validation_error("seconds must be a number")
         return {"now": iso(self.service.clock.advance(float(seconds)))}
+
+    def age_case(self, payload: Payload) -> Payload:
+        """Make one case ``seconds`` older, the clock staying where it is."""
+        seconds = payload.get("seconds")
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            raise validation_error("seconds must be a number")
+        self.service.age_case(_text(payload, "caseId"), float(seconds))
+        return OK
 
     def clock(self, payload: Payload) -> Payload:
         """The service time."""
