@@ -1,6 +1,7 @@
 """``python -m supportlocal --port PORT --data DIR [--catalogue FILE] [--no-quotas] [--plan ACCOUNT=PLAN]``.
 
-Serves until stopped; each ``--plan`` (repeatable) sets an account's support plan in the state first.
+Serves until stopped; each ``--plan`` (repeatable) sets an account's support plan in the state first;
+``--retention-months N`` says how long after creation the API answers for a case.
 
 SIGTERM or SIGINT stops it cleanly.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from supportlocal import catalogue
 from supportlocal.accounts import DEFAULT_PLAN, PLANS, plan_setting
+from supportlocal.service.lifecycle import RETENTION_MONTHS
 from supportlocal.service.quotas import OFF, QuotaPlan
 from supportlocal.web.server import SupportServer
 
@@ -45,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"put a 12-digit account on a support plan ({', '.join(PLANS)}); repeatable; "
         f"kept in --data; an account never set is on {DEFAULT_PLAN}",
     )
+    parser.add_argument(
+        "--retention-months",
+        type=_positive,
+        default=RETENTION_MONTHS,
+        metavar="N",
+        help=f"months after creation that the API still answers for a case (default {RETENTION_MONTHS}, "
+        "as the API reference says; older material says 12)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -52,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     quotas = OFF if args.no_quotas else QuotaPlan()
-    server = SupportServer(args.port, args.data, served, quotas, dict(args.plan))
+    server = SupportServer(args.port, args.data, served, quotas, dict(args.plan), args.retention_months)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -64,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     server.shutdown()
     server.server_close()
     return 0
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of months (1 or more)")
+    return int(value)
 
 
 def _plan(value: str) -> tuple[str, str]:

@@ -38,12 +38,14 @@ def running_server(
     quotas: bool = True,
     catalogue: Path | None = None,
     plans: Mapping[str, str] | None = None,
+    retention_months: int | None = None,
 ) -> Iterator[Endpoint]:
     """Run supportlocal on ``data_dir`` until the block ends (then SIGTERM, and wait for it to exit).
 
     ``quotas=False`` starts it with ``--no-quotas`` (for tests that make many calls quickly);
     ``catalogue`` serves another catalogue snapshot than ``catalogue/aws-support.json``;
-    ``plans`` (account id -> support plan) become ``--plan ACCOUNT=PLAN`` options.
+    ``plans`` (account id -> support plan) become ``--plan ACCOUNT=PLAN`` options;
+    ``retention_months`` becomes ``--retention-months`` (default 24).
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
@@ -55,6 +57,8 @@ def running_server(
         command += ["--catalogue", str(catalogue)]
     for account_id, plan in (plans or {}).items():
         command += ["--plan", f"{account_id}={plan}"]
+    if retention_months is not None:
+        command += ["--retention-months", str(retention_months)]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

@@ -22,7 +22,6 @@ from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
 from provider.commands.recover import add_recover_command
 from provider.commands.status import add_status_command
-from provider.commands.sync import add_sync_command
 from provider.commands.transcripts import add_transcripts_command
 from provider.conversation.stackstate import read_config
 from provider.review.annotations import annotations, summary_table
@@ -225,7 +224,6 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     add_status_command,
     add_log_command,
     add_transcripts_command,
-    add_sync_command,
     add_catalogue_command,
 )
 

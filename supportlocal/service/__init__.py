@@ -29,13 +29,21 @@ LINK_SECRET = "link_secret"
 class SupportService:
     """The AWS Support operations over a store, a clock, a catalogue and the quotas."""
 
-    def __init__(self, store: Store, clock: Clock, catalogue: Catalogue, quotas: QuotaPlan) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        catalogue: Catalogue,
+        quotas: QuotaPlan,
+        retention_months: int = lifecycle.RETENTION_MONTHS,
+    ) -> None:
         with store.transaction():
             secret = store.get_meta(LINK_SECRET, "")
             if not secret:
                 secret = secrets.token_hex(32)
                 store.set_meta(LINK_SECRET, secret)
-        self.context = Context(store, clock, catalogue, Quotas(quotas), Links(bytes.fromhex(secret)))
+        links = Links(bytes.fromhex(secret))
+        self.context = Context(store, clock, catalogue, Quotas(quotas), links, retention_months)
         self.operations: dict[str, Operation] = (
             cases.OPERATIONS | attachments.OPERATIONS | uploads.OPERATIONS | options.OPERATIONS
         )

@@ -83,7 +83,7 @@ def describe_cases(context: Context, account: str, params: Params) -> Result:
         before=_optional_time(params, "beforeTime"),
         language=language,
         include_resolved=params.get("includeResolvedCases", False),
-        created_since=lifecycle.retained_since(context.clock.now()),
+        created_since=context.retained_since(),
     )
     wanted = params.get("caseIdList")
     if wanted:

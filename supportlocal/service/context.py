@@ -26,11 +26,16 @@ class Context:
     catalogue: Catalogue
     quotas: Quotas
     links: Links
+    retention_months: int
+
+    def retained_since(self) -> float:
+        """The creation time before which a case is past retention (``lifecycle``)."""
+        return lifecycle.retained_since(self.clock.now(), self.retention_months)
 
     def case(self, account: str | None, case_id: str | None) -> dict[str, Any]:
         """A case of ``account`` still within retention, or CaseIdNotFound; ``account=None`` (the AWS side,
         control API) finds any account's case of any age."""
         case = self.store.case(case_id, account) if case_id else None
-        if case is None or (account is not None and not lifecycle.retained(case, self.clock.now())):
+        if case is None or (account is not None and case["created"] < self.retained_since()):
             raise case_not_found(case_id)
         return case

@@ -13,9 +13,11 @@
   ``ValidationException`` (an assumption) and the case stays resolved.
 - Retention: S4 (DescribeCases and DescribeCommunications in the pinned botocore model, and the live API
   reference) "Case data is available for 24 months after creation. If a case was created more than 24
-  months ago, a request might return an error." (The API reference said 12 months before; S19's "Case
-  history" still says the console shows "case history information up to 12 months after you create a
-  case".) supportlocal keeps the API's current 24 calendar months: an older case is left out of
+  months ago, a request might return an error." Older material says 12: the API reference before,
+  S30 (user guide, security-for-support-cases: DescribeCases "You can view case details for up to 12
+  months after the case was created") and S19 ("Case history": "up to 12 months after you create a
+  case"). supportlocal keeps the current 24 calendar months (``RETENTION_MONTHS``; ``python -m
+  supportlocal --retention-months 12`` serves the older figure): an older case is left out of
   DescribeCases, and every call naming it (DescribeCases caseIdList, DescribeCommunications,
   AddCommunicationToCase, ResolveCase) answers ``CaseIdNotFound``, as for an id the account never had
   (which error AWS gives is not public; "might return an error" is all it says).
@@ -50,17 +52,12 @@ WAITING_ON_CUSTOMER = "pending-customer-action"
 DAY = 86400.0
 AUTO_RESOLVE_AFTER = 5 * DAY
 REOPEN_WINDOW = 14 * DAY
-RETENTION = relativedelta(months=24)
+RETENTION_MONTHS = 24
 
 
-def retained_since(now: float) -> float:
-    """The creation time before which a case is past retention (24 calendar months before ``now``)."""
-    return (datetime.fromtimestamp(now, UTC) - RETENTION).timestamp()
-
-
-def retained(case: dict[str, Any], now: float) -> bool:
-    """Whether the API still answers for ``case`` (see the module docstring)."""
-    return case["created"] >= retained_since(now)
+def retained_since(now: float, months: int) -> float:
+    """The creation time before which a case is past retention (``months`` calendar months before ``now``)."""
+    return (datetime.fromtimestamp(now, UTC) - relativedelta(months=months)).timestamp()
 
 
 def auto_resolve(store: Store, now: float) -> None:

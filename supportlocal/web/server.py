@@ -20,6 +20,7 @@ from supportlocal.accounts import account_for_request
 from supportlocal.catalogue import Catalogue
 from supportlocal.errors import SupportError
 from supportlocal.service import SupportService
+from supportlocal.service.lifecycle import RETENTION_MONTHS
 from supportlocal.service.links import PREFIX as LINKS_PREFIX
 from supportlocal.service.quotas import QuotaPlan
 from supportlocal.state.clock import Clock, iso
@@ -57,6 +58,7 @@ class SupportServer(ThreadingHTTPServer):
         catalogue: Catalogue,
         quotas: QuotaPlan,
         plans: Mapping[str, str] | None = None,
+        retention_months: int = RETENTION_MONTHS,
     ) -> None:
         """``plans`` (account id -> plan) are written to the state before the first request."""
         self.store = Store(data_dir)
@@ -64,7 +66,8 @@ class SupportServer(ThreadingHTTPServer):
             offset = float(self.store.get_meta(CLOCK_OFFSET, "0"))
             for account_id, plan in (plans or {}).items():
                 self.store.update_account(account_id, plan=plan)
-        self.service = SupportService(self.store, Clock(offset, self._persist_clock), catalogue, quotas)
+        clock = Clock(offset, self._persist_clock)
+        self.service = SupportService(self.store, clock, catalogue, quotas, retention_months)
         self.faults = Faults()
         self.control = Control(self.service, self.faults)
         super().__init__(("127.0.0.1", port), SupportHandler)

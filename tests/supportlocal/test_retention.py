@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from dateutil.relativedelta import relativedelta
 
 from supportlocal.client import ControlError
+from supportlocal.launcher import running_server
 
 DAY = 86400.0
 
@@ -99,3 +100,27 @@ def test_bad_ageing_is_refused(server, new_case, case_id, seconds, status):
     with pytest.raises(ControlError) as refused:
         server.control.age_case(case_id or new_case(), seconds)
     assert refused.value.status == status
+
+
+def test_the_older_12_month_figure_can_be_served(tmp_path, support, monkeypatch):
+    # S30 (user guide, security-for-support-cases) and the earlier API reference: 12 months.
+    with running_server(tmp_path, quotas=False, retention_months=12) as ours:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SUPPORT", ours.url)
+        client = support()
+        young, old = (
+            client.create_case(subject="young", communicationBody="b")["caseId"],
+            client.create_case(subject="old", communicationBody="b")["caseId"],
+        )
+        ours.control.age_case(young, seconds_of_months(12) - DAY)
+        ours.control.age_case(old, seconds_of_months(12) + DAY)
+        assert listed(client) == [young]
+        assert error_of(client.describe_communications, caseId=old)[0] == "CaseIdNotFound"
+
+
+@pytest.mark.parametrize("months", [0, -3])
+def test_retention_is_a_positive_number_of_months(tmp_path, months):
+    with (
+        pytest.raises(RuntimeError, match="argument --retention-months"),
+        running_server(tmp_path, timeout=15, retention_months=months),
+    ):
+        pass
