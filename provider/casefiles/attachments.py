@@ -1,7 +1,9 @@
 """The files a case attaches: one resolution, checked by ``validate`` and again when they are read.
 
 A path is relative to its case file. It names the file the file system reaches, symlinks followed,
-which must be a regular file of at most 5 MB inside the repository. ``..`` right after a symlink is
+which must be a regular file of at most 5 MB inside the repository that the repository lets a case
+attach (``provider.casefiles.attachable``: never a credential, the version control's store or Pulumi's
+state; in a git work tree a file git tracks; under the allowed folders). ``..`` right after a symlink is
 refused: the file system then reads another file than the text says (``evidence/../x.txt``, with
 ``evidence`` a symlink to ``../logs/nov``, is ``logs/x.txt``, not ``cases/x.txt``), so the path a
 reviewer reads would not be the file sent.
@@ -12,11 +14,13 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from provider.casefiles.attachable import Policy, PolicyError, denied, policy, private_key
 from provider.casefiles.schema import Issue
+from provider.casefiles.shown import printable
 from provider.casefiles.yamlmarks import Pointer
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # S4 (AttachmentSetSizeLimitExceeded): 5 MB per attachment
@@ -29,20 +33,32 @@ class AttachmentError(ValueError):
 def attachment_file(root: Path, source: str, attachment: str) -> Path:
     """The file that ``attachment``, written in the case file ``source`` (relative to the repository
     ``root``), names: resolved, and checked again now to be a regular file of at most 5 MB inside the
-    repository. Raises AttachmentError saying why not."""
-    path, problem = _resolve(root.resolve(), source, attachment)
+    repository, one the repository lets a case attach. Raises AttachmentError saying why not."""
+    try:
+        allowed = policy(root)
+    except PolicyError as error:
+        raise AttachmentError(f"{source}: {error}") from None
+    path, problem = _resolve(root.resolve(), source, attachment, allowed)
     if problem:
         raise AttachmentError(f"{source}: {problem}")
     assert path is not None
     return path
 
 
-def attachment_issues(spec: dict[str, Any], *, source: str, root: Path) -> list[Issue]:
-    """Problems with the files ``spec`` attaches; entries that are not strings are the schema's business."""
+def attachment_issues(
+    spec: dict[str, Any], *, source: str, root: Path, allowed: Callable[[], Policy | None]
+) -> list[Issue]:
+    """Problems with the files ``spec`` attaches; entries that are not strings are the schema's business.
+    ``allowed`` gives the repository's policy when there is something to check (None: it is broken,
+    which is a problem of its own)."""
     written = list(_attachments(spec))
-    base = root.resolve() if written else root
+    if not written:
+        return []
+    base, rules = root.resolve(), allowed()
     return [
-        Issue(pointer, problem) for pointer, path in written if (problem := _resolve(base, source, path)[1])
+        Issue(pointer, problem)
+        for pointer, path in written
+        if (problem := _resolve(base, source, path, rules)[1])
     ]
 
 
@@ -59,9 +75,9 @@ def _attachments(spec: dict[str, Any]) -> Iterator[tuple[Pointer, str]]:
                     yield (*pointer, "attachments", index), item
 
 
-def _resolve(root: Path, source: str, written: str) -> tuple[Path | None, str | None]:
+def _resolve(root: Path, source: str, written: str, rules: Policy | None) -> tuple[Path | None, str | None]:
     """The file ``written`` names and None, or None and what is wrong with it (``root`` resolved)."""
-    name = f"attachment '{written}'"
+    name = f"attachment '{printable(written)}'"
     if PurePosixPath(written).is_absolute() or written.startswith("~"):
         return None, f"{name} must be a path relative to the case file"
     if "\0" in written:
@@ -81,7 +97,21 @@ def _resolve(root: Path, source: str, written: str) -> tuple[Path | None, str | 
             f"{name} has '..' after a symlink: it reads {_shown(resolved, root)}, not "
             f"{_shown(as_written, root)} as written; write the path without it"
         )
-    return _checked_file(resolved, name)
+    for path in (as_written, resolved):
+        reason = denied(PurePosixPath(path.relative_to(root).as_posix()))
+        if reason:
+            return None, f"{name} {reason}: it is never attached"
+    path, problem = _checked_file(resolved, name)
+    if problem:
+        return None, problem
+    rule = rules.problem(resolved) if rules else None
+    if rule:
+        return None, f"{name} {rule}"
+    try:
+        key = private_key(resolved)
+    except OSError as error:
+        return None, f"{name} cannot be read: {error.strerror}"
+    return (None, f"{name} {key}: it is never attached") if key else (path, None)
 
 
 def _checked_file(path: Path, name: str) -> tuple[Path | None, str | None]:
@@ -105,4 +135,4 @@ def _checked_file(path: Path, name: str) -> tuple[Path | None, str | None]:
 
 
 def _shown(path: Path, root: Path) -> str:
-    return f"'{path.relative_to(root).as_posix()}'"
+    return f"'{printable(path.relative_to(root).as_posix())}'"

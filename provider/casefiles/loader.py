@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provider.casefiles.attachable import Policy, PolicyError, policy
 from provider.casefiles.attachments import attachment_file, attachment_issues
 from provider.casefiles.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, find_catalogue
 from provider.casefiles.names import (
@@ -99,11 +100,12 @@ def load_cases(
             continue
         by_name.setdefault(case_name(file, base, root), []).append(file)
     catalogue = _catalogue(root, problems)
+    allowed = _Attachable(root, problems)
     loaded: dict[str, tuple[Case, MarkedDocument]] = {}
     for name, files in by_name.items():
         unfit = case_name_problem(name)
         for file in files:
-            case, document, found = _load_file(file, name, root, real_dir, catalogue)
+            case, document, found = _load_file(file, name, root, real_dir, catalogue, allowed)
             # a problem of the file name: at line 1, col 1 of the file
             found[:0] = [Problem(_display(file), 1, 1, unfit)] if unfit else []
             others = [_display(other) for other in files if other != file]
@@ -130,7 +132,7 @@ def check_spec(spec: dict[str, Any], *, source: str, root: Path, name: str | Non
     ``name``, the case's name, for the checks of its ``aliases``."""
     problems: list[Problem] = []
     catalogue = _catalogue(Path(os.path.abspath(root)), problems)
-    issues = _issues(spec, source, root, catalogue, name)
+    issues = _issues(spec, source, root, catalogue, name, _Attachable(root, problems))
     return problems + [Problem(source, 0, 0, issue.message, issue.pointer) for issue in issues]
 
 
@@ -144,14 +146,40 @@ def _catalogue(root: Path, problems: list[Problem]) -> Catalogue | None:
         return None
 
 
-def _issues(spec: Any, source: str, root: Path, catalogue: Catalogue | None, name: str | None) -> list[Issue]:
+class _Attachable:
+    """The repository's attachment policy, read when a case first attaches a file; a broken one (its
+    ``supportcases.yaml``, git) is a problem of its own, said once."""
+
+    def __init__(self, root: Path, problems: list[Problem]) -> None:
+        self.root, self.problems = root, problems
+        self.read: tuple[Policy | None] | None = None
+
+    def __call__(self) -> Policy | None:
+        if self.read is None:
+            try:
+                self.read = (policy(self.root),)
+            except PolicyError as error:
+                shown = _display(self.root / error.file)
+                self.problems.append(Problem(shown, error.line, error.col, error.message))
+                self.read = (None,)
+        return self.read[0]
+
+
+def _issues(
+    spec: Any,
+    source: str,
+    root: Path,
+    catalogue: Catalogue | None,
+    name: str | None,
+    allowed: Callable[[], Policy | None],
+) -> list[Issue]:
     issues = schema_issues(spec)
     if isinstance(spec, dict):
         flagged = {issue.pointer for issue in issues}
         if catalogue:
             issues += catalogue.issues(spec, flagged)
         issues += alias_issues(spec, name, flagged)
-        issues += attachment_issues(spec, source=source, root=root)
+        issues += attachment_issues(spec, source=source, root=root, allowed=allowed)
     return issues
 
 
@@ -177,7 +205,12 @@ def _walk(directory: Path) -> list[Path]:
 
 
 def _load_file(
-    file: Path, name: str, root: Path, real_dir: Callable[[Path], str], catalogue: Catalogue | None
+    file: Path,
+    name: str,
+    root: Path,
+    real_dir: Callable[[Path], str],
+    catalogue: Catalogue | None,
+    allowed: Callable[[], Policy | None],
 ) -> tuple[Case | None, MarkedDocument | None, list[Problem]]:
     shown = _display(file)
     inside = file.is_relative_to(root)
@@ -215,7 +248,7 @@ def _load_file(
         )
         for d in document.duplicates
     ]
-    issues = _issues(document.data, source, root, catalogue, name)
+    issues = _issues(document.data, source, root, catalogue, name, allowed)
     problems += [_locate(issue, shown, document) for issue in issues]
     if problems:
         return None, None, sorted(problems, key=lambda problem: (problem.line, problem.col))

@@ -28,6 +28,10 @@ class Repo:
             file.write_text(content, encoding="utf-8")
         return file
 
+    def allow(self, *folders: str) -> None:
+        """Let case files attach the files under ``folders`` (supportcases.yaml attachmentFolders)."""
+        self.write("supportcases.yaml", "attachmentFolders: [" + ", ".join(folders) + "]\n")
+
     def problems(self, *paths: str) -> list[str]:
         """``validate``'s problem lines for ``paths`` (default: cases)."""
         return self.loaded(*paths)[1]

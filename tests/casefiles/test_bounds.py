@@ -104,6 +104,7 @@ class TestAttachmentFile:
     def test_the_resolved_file(self, repo: Repo) -> None:
         target = repo.write("shared/trace.txt", "trace")
         os.symlink("../shared/trace.txt", repo.root / "cases" / "trace.txt")
+        repo.allow("cases", "shared")
         assert attachment_file(repo.root, "cases/prod.yaml", "trace.txt") == target.resolve()
 
     def test_checked_again_when_read(self, repo: Repo, tmp_path: Path) -> None:

@@ -317,6 +317,7 @@ class TestAttachments:
     def test_symlink_inside_the_repository_is_fine(self, repo: Repo) -> None:
         target = repo.write("shared/trace.txt", "trace")
         os.symlink(target, repo.root / "cases" / "trace.txt")
+        repo.allow("cases", "shared")
         assert repo.check(VALID + "attachments: [trace.txt, ../shared/trace.txt]\n") == []
 
     def test_absolute_path(self, repo: Repo) -> None:
