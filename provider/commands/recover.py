@@ -1,119 +1,55 @@
 """``python -m provider recover``: make a stack usable again after a killed ``pulumi up``.
 
 A ``pulumi up`` killed with SIGKILL (a cancelled CI job, an out-of-memory kill) leaves two things
-behind in a DIY backend: the stack's lock file, which makes every later command fail with "the stack is
+behind in a DIY backend: the stack's lock, which makes every later ``up`` fail with "the stack is
 currently locked", and pending operations in the checkpoint, which the next ``up`` keeps warning about
 (pending creates stay until cleared). This command, run in the project directory:
 
 1. makes sure no Pulumi engine process of this project is still running (the killed CLI's language
    host or dynamic provider can outlive it): it names them and stops, changing nothing;
-2. removes the stale lock with ``pulumi cancel`` (DIY backend: it deletes the stack's lock files),
-   after removing any of the backend's metadata files the kill left half-written;
+2. reads the stack's locks where the backend keeps them (a file or an S3 backend:
+   :mod:`provider.backends`) and removes, one by one, only those proven stale: taken on this machine
+   by a process that no longer runs as Pulumi. A lock whose holder still runs stops it; a lock taken on
+   another machine, or unreadable, stops it unless ``--force``. On a backend whose locks it cannot read
+   (Pulumi Cloud, Google Cloud Storage, Azure Blob, PostgreSQL) it never removes a lock without
+   ``--force`` (then ``pulumi cancel``), and leaves it to ``pulumi stack import`` to refuse a locked
+   stack;
 3. clears the pending operations with ``pulumi stack export`` then ``pulumi stack import``, which drops
    them (pending creates are safe to drop: the provider recognises a case it opened by the reference
-   trailer of its description and never opens one twice);
+   trailer of its description and never opens one twice). The import takes the stack's lock, so it
+   fails rather than write while another run holds it;
 4. with ``--refresh`` only, runs ``pulumi refresh``: the only step that calls the Support API.
 
-Docs: ``docs/guarantees.md``, section "After a killed pipeline".
+Docs: ``docs/guarantees.md``, section "After a killed pipeline", and ``docs/state-backends.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import yaml
+
+from provider.backends import LockStore, StackLock, open_backend
+from provider.backends.locks import Holder
+from provider.backends.processes import engine_processes
+from provider.backends.s3 import S3BackendError
 
 EXIT_OK, EXIT_STOPPED, EXIT_USAGE = 0, 1, 2
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-# The CLI and its plugins (pulumi-language-python, pulumi-resource-pulumi-python, ...), and the dynamic
-# provider's Python module, as they appear among a process's first arguments.
-_ENGINE_NAME = re.compile(r"^pulumi(-(language|resource|analyzer|converter|tool)-[\w.-]+)?$")
-_DYNAMIC_PROVIDER = "pulumi.dynamic"
+_NOTHING_CHANGED = "nothing was changed"
 
 
 class RecoverError(Exception):
-    """A ``pulumi`` command failed; the message names it and carries its error output."""
-
-
-@dataclass(frozen=True)
-class EngineProcess:
-    """A live process of the Pulumi engine."""
-
-    pid: int
-    command: str
-
-
-@dataclass(frozen=True)
-class StackLock:
-    """A DIY backend lock file and who took it."""
-
-    path: Path
-    pid: int
-    username: str
-    hostname: str
-    timestamp: str
-
-    def describe(self) -> str:
-        taken = re.sub(r"\.\d+", "", self.timestamp)  # whole seconds, as pulumi's own message
-        return f"pulumi pid {self.pid} of {self.username}@{self.hostname} at {taken}"
-
-
-def _is_engine(argv: Sequence[str]) -> bool:
-    return any(_ENGINE_NAME.match(Path(arg).name) or arg == _DYNAMIC_PROVIDER for arg in argv[:4])
-
-
-def _process(pid: int) -> tuple[Path, list[str]] | None:
-    """The working directory and arguments of a live (not zombie) process, None when unreadable."""
-    proc = Path("/proc") / str(pid)
-    try:
-        state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
-        cwd = (proc / "cwd").resolve(strict=True)
-        argv = [part.decode(errors="replace") for part in (proc / "cmdline").read_bytes().split(b"\0")]
-    except (OSError, IndexError):
-        return None
-    return None if state == "Z" else (cwd, argv)
-
-
-def engine_processes(project: Path) -> list[EngineProcess]:
-    """Live engine processes whose working directory is ``project`` (read from Linux's /proc; on a
-    system without /proc the list is empty and only the lock's own process is checked)."""
-    project = project.resolve()
-    found = []
-    pids = sorted(int(p.name) for p in Path("/proc").glob("[0-9]*")) if Path("/proc").is_dir() else []
-    for pid in pids:
-        seen = _process(pid)
-        if pid != os.getpid() and seen is not None and seen[0] == project and _is_engine(seen[1]):
-            found.append(EngineProcess(pid, " ".join(seen[1]).strip()))
-    return found
-
-
-def _lock_holder_running(lock: StackLock) -> bool:
-    """True when the process that took ``lock`` still runs on this machine as a Pulumi process."""
-    if lock.hostname != socket.gethostname():
-        return False
-    try:
-        os.kill(lock.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    if not Path("/proc").is_dir():
-        return True  # alive; without /proc, no way to tell a reused pid
-    seen = _process(lock.pid)
-    return seen is not None and _is_engine(seen[1])
+    """Recover had to stop; the message says why (and carries a failed command's error output)."""
 
 
 def _pulumi(*args: str, stack: str | None = None, capture: bool = True) -> str:
@@ -126,57 +62,9 @@ def _pulumi(*args: str, stack: str | None = None, capture: bool = True) -> str:
     return done.stdout or ""
 
 
-def _file_backend() -> Path | None:
-    """The directory of the DIY file backend in use (``pulumi whoami``), None for any other backend."""
-    url = json.loads(_pulumi("whoami", "--json"))["url"]
-    parsed = urlparse(url)
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
-
-
-def stack_locks(backend: Path, project: str, stack: str) -> list[StackLock]:
-    """The lock files of a stack in a DIY file backend (``.pulumi/locks/<org>/<project>/<stack>/``)."""
-    locks = []
-    pattern = f"*/{project}/{stack.rpartition('/')[2]}/*.json"
-    for path in sorted((backend / ".pulumi" / "locks").glob(pattern)):
-        try:
-            content = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            content = {}
-        locks.append(
-            StackLock(
-                path=path,
-                pid=int(content.get("pid", 0)),
-                username=str(content.get("username", "?")),
-                hostname=str(content.get("hostname", "?")),
-                timestamp=str(content.get("timestamp", "?")),
-            )
-        )
-    return locks
-
-
-def truncated_sidecars(backend: Path, project: str, stack: str) -> list[Path]:
-    """The stack's ``.attrs`` files in a DIY file backend that a kill left unreadable.
-
-    The backend stores files with gocloud's fileblob, which writes each file's ``.attrs`` sidecar in
-    place (truncate, then write) before renaming the file itself into place; a kill in between leaves
-    the sidecar empty, and every later command fails with "failed to load checkpoint: EOF". A missing
-    sidecar reads as defaults (content type and checksum, not used by Pulumi), so removing it is safe.
-    """
-    name = stack.rpartition("/")[2]
-    patterns = (
-        f"stacks/{project}/{name}.json*.attrs",
-        f"history/{project}/{name}/*.attrs",
-        f"backups/{project}/{name}/*.attrs",
-        f"locks/*/{project}/{name}/*.attrs",
-    )
-    broken = []
-    for pattern in patterns:
-        for path in sorted((backend / ".pulumi").glob(pattern)):
-            try:
-                json.loads(path.read_text(encoding="utf-8"))
-            except ValueError:  # empty, cut short or not text
-                broken.append(path)
-    return broken
+def _backend_url() -> str:
+    """The URL of the backend in use, as ``pulumi whoami`` prints it."""
+    return str(json.loads(_pulumi("whoami", "--json"))["url"])
 
 
 def _pending_operations(deployment: dict[str, Any]) -> list[str]:
@@ -184,12 +72,58 @@ def _pending_operations(deployment: dict[str, Any]) -> list[str]:
     return [f"{op.get('type', '?')} {op.get('resource', {}).get('urn', '?')}" for op in pending]
 
 
-def _clear_pending(stack: str, exported: str) -> None:
+def _import(stack: str, exported: str) -> None:
     """Import the exported checkpoint again: ``pulumi stack import`` drops its pending operations."""
     with tempfile.TemporaryDirectory(prefix="recover-") as folder:
         checkpoint = Path(folder) / "checkpoint.json"
         checkpoint.write_text(exported, encoding="utf-8")
-        _pulumi("stack", "import", "--file", str(checkpoint), stack=stack)
+        try:
+            _pulumi("stack", "import", "--file", str(checkpoint), stack=stack)
+        except RecoverError as error:
+            if "the stack is currently locked" not in str(error):
+                raise
+            raise RecoverError(
+                f"{error}\nrecover cannot prove that lock stale on this backend: once you know the run "
+                f"that took it is dead, run recover --force; {_NOTHING_CHANGED}"
+            ) from None
+
+
+def _checked(locks: dict[StackLock, Holder], *, force: bool) -> Iterator[str]:
+    """Stop (RecoverError, after saying why) when a lock cannot be removed without ``--force``."""
+    unproven = [lock for lock, holder in locks.items() if holder is Holder.UNKNOWN]
+    for lock in unproven:
+        where = "on another machine" if lock.pid > 0 else "which names no process"
+        yield f"locked by {lock.describe()}, {where}"
+    if unproven and not force:
+        raise RecoverError(
+            "recover cannot see whether the run that took the lock is still going; once you know it is "
+            f"dead, run recover --force; {_NOTHING_CHANGED}"
+        )
+
+
+def _removed(
+    store: LockStore | None,
+    url: str,
+    project: str,
+    stack: str,
+    locks: dict[StackLock, Holder],
+    *,
+    force: bool,
+) -> Iterator[str]:
+    """Remove the locks (and the metadata a kill left unreadable), saying what went."""
+    if store is None:
+        yield f"recover cannot read the locks of a {urlparse(url).scheme or url} backend"
+        if force:
+            _pulumi("cancel", "--yes", stack=stack)
+            yield "removed the stack's lock, if any (pulumi cancel, as --force asked)"
+        return
+    for name in store.repair(project, stack):
+        yield f"removed {name}, a metadata file the kill left unreadable"
+    for lock, holder in locks.items():
+        store.remove(lock)
+        yield f"removed the {'stale' if holder is Holder.DEAD else 'forced'} lock taken by {lock.describe()}"
+    if not locks:
+        yield "the stack was not locked"
 
 
 def recover(stack: str, project_dir: Path, *, refresh: bool, force: bool) -> Iterator[str]:
@@ -198,47 +132,31 @@ def recover(stack: str, project_dir: Path, *, refresh: bool, force: bool) -> Ite
     Raises RecoverError (after the lines said so far) when it has to stop.
     """
     running = engine_processes(project_dir)
-    backend = _file_backend()
     project = str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))["name"])
-    locks = stack_locks(backend, project, stack) if backend else []
-    holders = [lock for lock in locks if _lock_holder_running(lock)]
+    url = _backend_url()
+    store = open_backend(url)
+    locks = {lock: lock.holder() for lock in (store.locks(project, stack) if store else [])}
+    holders = [lock for lock, holder in locks.items() if holder is Holder.RUNNING]
+    for process in running:
+        yield f"still running: pid {process.pid}: {process.command}"
+    for lock in holders:
+        yield f"still running: {lock.describe()}, which holds the stack's lock"
     if running or holders:
-        for process in running:
-            yield f"still running: pid {process.pid}: {process.command}"
-        for lock in holders:
-            yield f"still running: {lock.describe()}, which holds the stack's lock"
         raise RecoverError(
-            "a Pulumi process of this project is still running: wait for it to end, or stop it "
-            "(kill PID), then run recover again; nothing was changed"
+            "a Pulumi process of this project, or one holding the stack's lock, is still running: wait "
+            f"for it to end, or stop it (kill PID), then run recover again; {_NOTHING_CHANGED}"
         )
     yield "no Pulumi process of this project is running"
-    elsewhere = [lock for lock in locks if lock.hostname != socket.gethostname()]
-    if elsewhere and not force:
-        for lock in elsewhere:
-            yield f"locked by {lock.describe()}, on another machine"
-        raise RecoverError(
-            "the lock was taken on another machine, where recover cannot see whether that run is still "
-            "going; once you know it is dead, run recover --force; nothing was changed"
-        )
-
-    for sidecar in truncated_sidecars(backend, project, stack) if backend else []:
-        sidecar.unlink()
-        yield f"removed {sidecar.name}, a metadata file the kill left unreadable"
-    _pulumi("cancel", "--yes", stack=stack)
-    if backend is None:
-        yield "removed the stack's lock, if any (pulumi cancel)"
-    for lock in locks:
-        yield f"removed the stale lock taken by {lock.describe()} (pulumi cancel)"
-    if backend is not None and not locks:
-        yield "the stack was not locked"
+    yield from _checked(locks, force=force)
+    yield from _removed(store, url, project, stack, locks, force=force)
 
     exported = _pulumi("stack", "export", stack=stack)
     pending = _pending_operations(json.loads(exported))
-    if pending:
-        _clear_pending(stack, exported)
-        for operation in pending:
-            yield f"cleared the pending operation: {operation}"
-    else:
+    if pending or store is None:  # where recover cannot read the locks, the import checks them
+        _import(stack, exported)
+    for operation in pending:
+        yield f"cleared the pending operation: {operation}"
+    if not pending:
         yield "no pending operations"
 
     if refresh:
@@ -258,7 +176,7 @@ def run_recover(args: argparse.Namespace) -> int:
         stack = args.stack or _selected_stack()
         for line in recover(stack, Path.cwd(), refresh=args.refresh, force=args.force):
             print(f"recover: {line}", flush=True)
-    except (RecoverError, OSError, KeyError, json.JSONDecodeError, yaml.YAMLError) as error:
+    except (RecoverError, S3BackendError, OSError, KeyError, json.JSONDecodeError, yaml.YAMLError) as error:
         print(f"recover: stopped: {error}", flush=True)
         return EXIT_STOPPED
     return EXIT_OK
@@ -270,9 +188,10 @@ def add_recover_command(subcommands: Subcommands) -> None:
         "recover",
         help="after a killed `pulumi up`: remove the stale lock and the pending operations",
         description="Run in the project directory after a killed `pulumi up`. Checks that no Pulumi "
-        "process of this project still runs (else names them and stops), removes the stack's stale "
-        "lock (pulumi cancel), clears pending operations (pulumi stack export + import), and with "
-        "--refresh runs pulumi refresh. Only --refresh calls the Support API. Exit 0 when the stack is "
+        "process of this project, nor the one holding the stack's lock, still runs (else names them and "
+        "stops), removes the stack's locks proven stale (file and S3 backends; elsewhere only with "
+        "--force), clears pending operations (pulumi stack export + import), and with --refresh runs "
+        "pulumi refresh. Only --refresh calls the Support API. Exit 0 when the stack is "
         "ready for `pulumi up`, 1 when it stopped (saying why).",
     )
     parser.add_argument("--stack", metavar="NAME", help="the stack (default: the selected stack)")
@@ -282,6 +201,7 @@ def add_recover_command(subcommands: Subcommands) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="also remove a lock taken on another machine (only once that run is known to be dead)",
+        help="also remove a lock whose holder cannot be checked (taken on another machine, unreadable, or "
+        "on a backend recover cannot read): only once that run is known to be dead",
     )
     parser.set_defaults(run=run_recover)

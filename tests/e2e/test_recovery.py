@@ -1,20 +1,26 @@
 """After a killed `pulumi up`: the stale lock, the pending operations, and `python -m provider recover`.
 
 Each test kills a real `pulumi up` (its whole process tree, SIGKILL) just after its first CreateCase
-reached supportlocal, as a cancelled CI job would.
+reached supportlocal, as a cancelled CI job would, or keeps one running. Most run twice: on a DIY file
+backend and on an S3 backend served by moto on 127.0.0.1 (tests/helpers/s3_server.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -23,9 +29,11 @@ import yaml
 from supportlocal.launcher import Endpoint, running_server
 from tests.helpers.process_tree import freeze_tree, kill_tree
 from tests.helpers.pulumi_cli import PulumiCommandError, PulumiProject
+from tests.helpers.s3_server import S3_ACCESS_KEY, S3Server, running_s3_server
 from tests.helpers.staged_project import staged_project
 
 ACCESS_KEY = "AKIA333333333333"
+ACCOUNT = "333333333333"
 READS = {"DescribeCases", "DescribeCommunications"}
 CASES = {
     "disk": {
@@ -38,33 +46,91 @@ CASES = {
         "communicationBody": "The health check of api.example.com flaps every 10 minutes.",
     },
 }
+SENT = Counter({"CreateCase": len(CASES), "AddCommunicationToCase": 1})  # all the cases ask for, once
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[PulumiProject, Endpoint]]:
-    """A staged project with two case files and its own supportlocal (quotas off)."""
-    with running_server(tmp_path / "supportlocal", quotas=False) as endpoint:
-        project = staged_project(tmp_path / "project", endpoint.url, ACCESS_KEY, stack="recovery")
+@dataclass
+class World:
+    """A staged project with two case files, its own supportlocal, and its state in ``backend``."""
+
+    project: PulumiProject
+    endpoint: Endpoint
+    backend: str  # "file" or "s3"
+    s3: S3Server | None = None
+    bucket: str = ""
+
+    @property
+    def lock_folder(self) -> str:
+        return f".pulumi/locks/organization/support-cases/{self.project.stack}"
+
+    def lock_keys(self) -> list[str]:
+        """The stack's lock objects, relative to the backend's root."""
+        if self.s3 is not None:
+            return self.s3.keys(self.bucket, self.lock_folder + "/")
+        folder = self.project.backend_dir / self.lock_folder
+        return sorted(f"{self.lock_folder}/{path.name}" for path in folder.glob("*.json"))
+
+    def read(self, key: str) -> bytes:
+        if self.s3 is not None:
+            return bytes(self.s3.client().get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        return (self.project.backend_dir / key).read_bytes()
+
+    def write(self, key: str, content: bytes) -> None:
+        if self.s3 is not None:
+            self.s3.client().put_object(Bucket=self.bucket, Key=key, Body=content)
+        else:
+            (self.project.backend_dir / key).write_bytes(content)
+
+    def checkout(self, dest: Path) -> PulumiProject:
+        """A second checkout of the same repository (its committed stack file too), same stack and state."""
+        shutil.copytree(self.project.workdir, dest)
+        other = PulumiProject(dest, stack=self.project.stack, backend_dir=self.project.backend_dir)
+        other.env = dict(self.project.env)
+        return other
+
+
+@pytest.fixture(params=["file", "s3"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with ExitStack() as stack:
+        endpoint = stack.enter_context(running_server(tmp_path / "supportlocal", quotas=False))
+        s3, bucket, extra_env = None, "", {}
+        if request.param == "s3":
+            s3 = stack.enter_context(running_s3_server(tmp_path / "s3"))
+            bucket = f"state-{uuid.uuid4().hex[:12]}"
+            s3.create_bucket(bucket)
+            extra_env = {"PULUMI_BACKEND_URL": s3.backend_url(bucket), **s3.env}
+        project = staged_project(
+            tmp_path / "project", endpoint.url, ACCESS_KEY, stack="recovery", extra_env=extra_env
+        )
         for name, document in CASES.items():
             (project.workdir / "cases" / f"{name}.yaml").write_text(yaml.safe_dump(document))
-        yield project, endpoint
+        yield World(project, endpoint, request.param, s3, bucket)
+        if s3 is not None:  # the state's credentials reached the bucket, and no other
+            assert set(s3.access_key_ids) == {S3_ACCESS_KEY}
+        assert {call["account"] for call in endpoint.control.calls()} <= {ACCOUNT}
 
 
-def start_up_until_first_create(project: PulumiProject, endpoint: Endpoint) -> subprocess.Popen[bytes]:
+def start_up(project: PulumiProject, log: Path) -> subprocess.Popen[bytes]:
+    return project.start("up", "--yes", "--skip-preview", log=log)
+
+
+def start_up_until_first_create(
+    world: World, project: PulumiProject | None = None
+) -> subprocess.Popen[bytes]:
     """Start `pulumi up` and return once its first CreateCase reached supportlocal."""
-    endpoint.control.reset_calls()
-    process = project.start("up", "--yes", "--skip-preview", log=project.workdir.parent / "up.log")
+    project = project or world.project
+    log = project.workdir.parent / f"{project.workdir.name}-up.log"
+    world.endpoint.control.reset_calls()
+    process = start_up(project, log)
     while process.poll() is None:
-        if any(call["operation"] == "CreateCase" for call in endpoint.control.calls()):
+        if any(call["operation"] == "CreateCase" for call in world.endpoint.control.calls()):
             return process
         time.sleep(0.01)
-    raise AssertionError(
-        f"`pulumi up` ended before any CreateCase:\n{(project.workdir.parent / 'up.log').read_text()}"
-    )
+    raise AssertionError(f"`pulumi up` ended before any CreateCase:\n{log.read_text()}")
 
 
-def killed_up(project: PulumiProject, endpoint: Endpoint) -> None:
-    process = start_up_until_first_create(project, endpoint)
+def killed_up(world: World) -> None:
+    process = start_up_until_first_create(world)
     kill_tree(process.pid)
     assert process.wait() == -signal.SIGKILL
 
@@ -77,6 +143,7 @@ def recover(project: PulumiProject, *extra: str) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         check=False,
+        timeout=300,
     )
 
 
@@ -84,8 +151,9 @@ def calls(endpoint: Endpoint) -> Counter[str]:
     return Counter(call["operation"] for call in endpoint.control.calls())
 
 
-def lock_files(project: PulumiProject) -> list[Path]:
-    return sorted((project.backend_dir / ".pulumi" / "locks").glob(f"*/*/{project.stack}/*.json"))
+def sent(endpoint: Endpoint) -> Counter[str]:
+    """The calls that change something at AWS."""
+    return Counter({operation: n for operation, n in calls(endpoint).items() if operation not in READS})
 
 
 def opened_subjects(endpoint: Endpoint) -> Counter[str]:
@@ -100,17 +168,21 @@ def opened_subjects(endpoint: Endpoint) -> Counter[str]:
     return Counter(case["subject"] for case in cases)
 
 
-def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world):
-    project, endpoint = world
-    killed_up(project, endpoint)
+def pending(project: PulumiProject) -> list[dict[str, Any]]:
+    return project.export_state()["deployment"].get("pending_operations") or []
+
+
+def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world: World) -> None:
+    project, endpoint = world.project, world.endpoint
+    killed_up(world)
 
     # What the kill left: a lock naming the dead pulumi, and pending creates in the checkpoint.
     with pytest.raises(PulumiCommandError) as locked:
         project.up()
     assert "the stack is currently locked by 1 lock(s)" in locked.value.result.stderr
-    assert len(lock_files(project)) == 1
-    pending = project.export_state()["deployment"]["pending_operations"]
-    assert {op["type"] for op in pending} == {"creating"}
+    assert len(world.lock_keys()) == 1
+    left = pending(project)
+    assert {op["type"] for op in left} == {"creating"}
 
     resources = project.export_state()["deployment"]["resources"]
     endpoint.control.reset_calls()
@@ -119,23 +191,24 @@ def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world)
     lines = done.stdout.splitlines()
     assert lines[0] == "recover: no Pulumi process of this project is running"
     assert any(line.startswith("recover: removed the stale lock taken by pulumi pid ") for line in lines)
-    for op in pending:
+    for op in left:
         assert f"recover: cleared the pending operation: creating {op['resource']['urn']}" in lines
     assert lines[-1] == "recover: stack recovery is ready: run `pulumi up`"
     assert calls(endpoint) == Counter()  # without --refresh, nothing reaches AWS
-    assert lock_files(project) == []
+    assert world.lock_keys() == []
     after = project.export_state()["deployment"]
     assert not after.get("pending_operations")
     assert after["resources"] == resources  # imported back unchanged
 
+    endpoint.control.reset_calls()
     project.up()
     assert opened_subjects(endpoint) == Counter(case["subject"] for case in CASES.values())
     project.preview("--expect-no-changes")
 
 
-def test_recover_stops_while_a_process_of_the_killed_run_still_runs(world):
-    project, endpoint = world
-    process = start_up_until_first_create(project, endpoint)
+def test_recover_stops_while_a_process_of_the_killed_run_still_runs(world: World) -> None:
+    project = world.project
+    process = start_up_until_first_create(world)
     frozen = freeze_tree(process.pid)  # alive but stopped: the CLI, language host and provider
     try:
         done = recover(project)
@@ -145,7 +218,7 @@ def test_recover_stops_while_a_process_of_the_killed_run_still_runs(world):
         assert running <= frozen
         assert f"still running: pulumi pid {process.pid} of " in done.stdout  # the lock's own holder
         assert "nothing was changed" in done.stdout
-        assert len(lock_files(project)) == 1
+        assert len(world.lock_keys()) == 1
     finally:
         kill_tree(process.pid)
         process.wait()
@@ -154,11 +227,67 @@ def test_recover_stops_while_a_process_of_the_killed_run_still_runs(world):
     project.up()
 
 
-def test_recover_repairs_a_metadata_file_cut_short_by_the_kill(world):
+def test_recover_refuses_while_another_checkout_holds_the_lock(world: World, tmp_path: Path) -> None:
+    """Issue 16, item 13: on an S3 backend, recover in one checkout removed the lock of a live `up` in
+    another, and the two `up`s then sent the same message twice."""
+    project, endpoint = world.project, world.endpoint
+    other = world.checkout(tmp_path / "other-checkout")
+    # The `up` holds the lock for 12 s more after its first CreateCase: its follow-up message is slow.
+    endpoint.control.set_faults(latency_ms=12_000, operations=["AddCommunicationToCase"])
+    process = start_up_until_first_create(world)
+    try:
+        (held,) = world.lock_keys()
+        holder = json.loads(world.read(held))
+        assert holder["pid"] == process.pid
+
+        done = recover(other)
+        assert done.returncode == 1, done.stdout
+        assert f"recover: still running: pulumi pid {process.pid} of " in done.stdout
+        assert "which holds the stack's lock" in done.stdout
+        assert done.stdout.splitlines()[-1].endswith("nothing was changed")
+        assert world.lock_keys() == [held]
+        with pytest.raises(PulumiCommandError, match="the stack is currently locked by 1 lock"):
+            other.up()
+    finally:
+        assert process.wait(timeout=300) == 0, (project.workdir.parent / "project-up.log").read_text()
+    endpoint.control.clear_faults()
+    other.up()
+    assert sent(endpoint) == SENT
+    assert opened_subjects(endpoint) == Counter(case["subject"] for case in CASES.values())
+
+
+@pytest.mark.parametrize("lock", ["another machine", "unreadable"])
+def test_recover_leaves_a_lock_it_cannot_check_unless_forced(world: World, lock: str) -> None:
+    project = world.project
+    killed_up(world)
+    (key,) = world.lock_keys()
+    if lock == "another machine":
+        world.write(key, json.dumps({**json.loads(world.read(key)), "hostname": "ci-runner-7"}).encode())
+    else:
+        world.write(key, b"{")
+
+    done = recover(project)
+    assert done.returncode == 1
+    expected = "on another machine" if lock == "another machine" else f"an unreadable lock ({key}"
+    assert expected in done.stdout
+    assert "run recover --force" in done.stdout
+    assert world.lock_keys() == [key]
+    assert pending(project)  # nothing was changed
+
+    done = recover(project, "--force")
+    assert done.returncode == 0, done.stdout
+    assert "recover: removed the forced lock taken by " in done.stdout
+    assert world.lock_keys() == []
+    project.up()
+    assert sum(opened_subjects(world.endpoint).values()) == len(CASES)
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_recover_repairs_a_metadata_file_cut_short_by_the_kill(world: World) -> None:
     """A kill while the file backend rewrites a checkpoint's ``.attrs`` sidecar leaves it empty (seen in
     1 of 20 crash-harness trials); every pulumi command then fails to load the checkpoint."""
-    project, endpoint = world
-    killed_up(project, endpoint)
+    project = world.project
+    killed_up(world)
     sidecar = project.backend_dir / ".pulumi" / "stacks" / "support-cases" / f"{project.stack}.json.attrs"
     sidecar.write_text("")
     with pytest.raises(PulumiCommandError, match="failed to load checkpoint: EOF"):
@@ -168,29 +297,13 @@ def test_recover_repairs_a_metadata_file_cut_short_by_the_kill(world):
     assert done.returncode == 0, done.stdout
     assert f"recover: removed {sidecar.name}, a metadata file the kill left unreadable" in done.stdout
     project.up()
-    assert sum(opened_subjects(endpoint).values()) == len(CASES)
+    assert sum(opened_subjects(world.endpoint).values()) == len(CASES)
 
 
-def test_recover_leaves_a_lock_from_another_machine_unless_forced(world):
-    project, endpoint = world
-    killed_up(project, endpoint)
-    (lock,) = lock_files(project)
-    lock.write_text(json.dumps({**json.loads(lock.read_text()), "hostname": "ci-runner-7"}))
-
-    done = recover(project)
-    assert done.returncode == 1
-    assert "on another machine" in done.stdout
-    assert "run recover --force" in done.stdout
-    assert lock_files(project) == [lock]
-
-    done = recover(project, "--force")
-    assert done.returncode == 0, done.stdout
-    assert lock_files(project) == []
-
-
-def test_recover_refresh_only_reads_from_aws(world):
-    project, endpoint = world
-    killed_up(project, endpoint)
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_recover_refresh_only_reads_from_aws(world: World) -> None:
+    project, endpoint = world.project, world.endpoint
+    killed_up(world)
     endpoint.control.reset_calls()
     done = recover(project, "--refresh")
     assert done.returncode == 0, done.stdout + done.stderr

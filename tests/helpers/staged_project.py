@@ -12,6 +12,7 @@ Each copy has its own stack and file backend; the access key id chooses supportl
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.helpers.pulumi_cli import ROOT, PulumiProject, copy_project
@@ -36,12 +37,22 @@ def stage_project(dest: Path) -> Path:
     return workdir
 
 
-def staged_project(dest: Path, endpoint_url: str, access_key: str, stack: str = "test") -> PulumiProject:
-    """A staged copy with its stack initialised, calling supportlocal as ``access_key``'s account only."""
+def staged_project(
+    dest: Path,
+    endpoint_url: str,
+    access_key: str,
+    stack: str = "test",
+    extra_env: Mapping[str, str] | None = None,
+) -> PulumiProject:
+    """A staged copy with its stack initialised, calling supportlocal as ``access_key``'s account only.
+
+    ``extra_env`` is applied last (another ``PULUMI_BACKEND_URL``, for one).
+    """
     env = {
         "AWS_ENDPOINT_URL_SUPPORT": endpoint_url,
         "AWS_ACCESS_KEY_ID": access_key,
         "AWS_SECRET_ACCESS_KEY": "staged-secret",
+        **(extra_env or {}),
     }
     project = PulumiProject(stage_project(dest), stack=stack, env_overrides=env)
     project.env.pop("AWS_PROFILE", None)
