@@ -20,6 +20,7 @@ from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.catalogue import add_catalogue_command
 from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
+from provider.commands.plans import add_plans_command
 from provider.commands.recover import add_recover_command
 from provider.commands.status import add_status_command
 from provider.commands.transcripts import add_transcripts_command
@@ -38,6 +39,7 @@ from provider.review.state import (
     stack_of,
 )
 from provider.review.text import render_text
+from provider.rules.check import apply_rules
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -80,6 +82,7 @@ def _load(command: str, paths: list[str], *, show: bool = True) -> tuple[list[Ca
         print(f"{command}: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return None
     cases, problems = load_cases(paths)
+    cases, problems = apply_rules(cases, problems, root=find_root())  # rules.yaml, plans: docs/rules.md
     problems.sort(key=lambda p: (p.file, p.line, p.col))
     if show:
         for problem in problems:
@@ -225,6 +228,7 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     add_log_command,
     add_transcripts_command,
     add_catalogue_command,
+    add_plans_command,
 )
 
 

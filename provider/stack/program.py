@@ -10,6 +10,7 @@ from provider.aws.accounts import account_problems
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, load_cases
 from provider.review.approval import require_approved_plan
+from provider.rules.check import rule_problems
 from provider.stack.resource import SupportCase
 
 
@@ -50,6 +51,7 @@ def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:
     """
     cases, problems = load_cases([folder], root=Path.cwd())
     problems += account_problems(cases, settings.accounts)
+    problems += rule_problems(cases, root=Path.cwd(), default_account=settings.accounts.default)  # rules.yaml
     if not settings.reference_trailer:
         problems += same_case_twice(cases)
     if problems:

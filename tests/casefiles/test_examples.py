@@ -72,6 +72,7 @@ def test_schema_keys_follow_the_create_case_api_plus_three_of_the_project() -> N
         "aliases",
         "sensitive",
         "account",
+        "approvedBy",  # provider/rules: the named approver of a high severity (docs/rules.md)
     }
     assert SCHEMA["required"] == ["subject", "communicationBody"]
 
