@@ -155,6 +155,26 @@ def _account(alias: Any, entry: Any) -> Account:
     return Account(alias, **{_ACCOUNT_KEYS[key]: value for key, value in entry.items()})
 
 
+# A caseId names the account it lives in: case-<12-digit account id>-... (the Support API reference's
+# examples, e.g. "case-12345678910-2013-c4c1d2bf33c5cf47", show an account number after "case-"; the
+# reference does not define the form, so a caseId without one is never refused on these grounds).
+_CASE_ACCOUNT = re.compile(r"^case-([0-9]{12})-")
+_ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/")
+
+
+def case_account_mismatch(case_id: str, account: Account) -> str | None:
+    """Why ``account`` cannot reach the case ``case_id``, when both name their AWS account and differ."""
+    case = _CASE_ACCOUNT.match(case_id)
+    role = _ROLE_ACCOUNT.match(account.role_arn or "")
+    if case and role and case.group(1) != role.group(1):
+        return (
+            f"case {case_id} lives in AWS account {case.group(1)}, but account alias '{account.alias}' now "
+            f"assumes a role in account {role.group(1)} (supportcases:accounts.{account.alias}.roleArn); "
+            "point the alias back at the case's account"
+        )
+    return None
+
+
 def account_problems(cases: Sequence[Case], accounts: Accounts, *, root: Path | None = None) -> list[Problem]:
     """A ``path:line:col`` problem for each case file whose account is unknown (at its ``account:`` key)
     or that names none while the stack has no default account (at the start of the file)."""

@@ -71,6 +71,7 @@ class SupportApi:
 
     def __init__(self, settings: ApiSettings, alias: str | None, sessions: Sessions) -> None:
         clients = support_clients(settings, alias, sessions)
+        self.account = clients.account
         self.alias = clients.account.alias
         self._reader = clients.reader
         self._writer = clients.writer

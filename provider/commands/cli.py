@@ -16,25 +16,26 @@ from typing import Any, TypeAlias
 
 import yaml
 
+from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.catalogue import add_catalogue_command
+from provider.commands.comment import add_comment_command
 from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
 from provider.commands.plans import add_plans_command
 from provider.commands.recover import add_recover_command
 from provider.commands.status import add_status_command
+from provider.commands.sync import add_sync_command
 from provider.commands.transcripts import add_transcripts_command
 from provider.conversation.stackstate import read_config
 from provider.review.annotations import annotations, summary_table
-from provider.review.cases import review
-from provider.review.comment import add_comment_command
 from provider.review.document import exit_status, plan_document
 from provider.review.markdown import DEFAULT_REST, render_markdown
+from provider.review.stackplan import stack_plan
 from provider.review.state import (
     StateError,
     export_state,
     read_state,
-    records_from_state,
     selected_stack,
     stack_of,
 )
@@ -176,9 +177,8 @@ def _plan_document(args: argparse.Namespace) -> dict[str, Any] | None:
         return plan_document([], find_root(), stack=args.stack, problems=problems)
     state = read_state(args.state) if args.state else export_state(args.stack)
     project, stack = _project_and_stack(args, state)
-    trailer = str(read_config(args).get("referenceTrailer", True)).lower() != "false"
-    plans = review(cases, records_from_state(state), f"{project}/{stack}" if trailer else None)
-    return plan_document(plans, find_root(), stack=stack)
+    settings = ApiSettings.from_config(read_config(args))
+    return stack_plan(cases, state, settings, f"{project}/{stack}", find_root(), stack=stack)
 
 
 def _project_and_stack(args: argparse.Namespace, state: dict[str, Any]) -> tuple[str, str]:
@@ -227,6 +227,7 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     add_status_command,
     add_log_command,
     add_transcripts_command,
+    add_sync_command,
     add_catalogue_command,
     add_plans_command,
 )

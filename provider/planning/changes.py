@@ -12,6 +12,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from provider.planning.reference import normalise
+
 # The case fields whose edits are stated in a change message, with the words used for them.
 FIELD_LABELS: dict[str, str] = {
     "subject": "subject",
@@ -25,6 +27,9 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 UNSET = "(not set)"
+# Free text: an edit of its whitespace alone (a trailing newline of a YAML block, re-wrapped lines) says
+# nothing new to AWS, and AWS may re-wrap whitespace itself (the API reference is silent on keeping it).
+TEXT_KEYS = ("subject", "communicationBody")
 
 
 def present(fields: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
@@ -37,10 +42,21 @@ def _value(fields: Mapping[str, Any], key: str) -> str:
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Return the names of the stated fields that differ between ``old`` and ``new``, in label order."""
-    diff = DeepDiff(present(old, FIELD_LABELS), present(new, FIELD_LABELS), ignore_order=True, view="tree")
+    """Return the names of the stated fields that differ between ``old`` and ``new``, in label order
+    (free text compared with its whitespace normalised)."""
+    diff = DeepDiff(_compared(old), _compared(new), ignore_order=True, view="tree")
     touched = {level.path(output_format="list")[0] for report in diff.values() for level in report}
     return [key for key in FIELD_LABELS if key in touched]
+
+
+def _compared(fields: Mapping[str, Any]) -> dict[str, Any]:
+    shown = present(fields, FIELD_LABELS)
+    return {key: normalise(str(value)) if key in TEXT_KEYS else value for key, value in shown.items()}
+
+
+def same_text(old: Any, new: Any) -> bool:
+    """Whether two message texts say the same (unset alike, whitespace normalised)."""
+    return normalise(str(old or "")) == normalise(str(new or ""))
 
 
 def render_change_message(old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:

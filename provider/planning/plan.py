@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from provider.planning.changes import FIELD_LABELS, present, render_change_message
+from provider.planning.changes import FIELD_LABELS, present, render_change_message, same_text
 from provider.planning.reference import (
     TRAILER_LENGTH,
     case_reference,
@@ -299,7 +299,10 @@ def unsendable_edits(sent: Sent, spec: Mapping[str, Any]) -> list[tuple[tuple[st
                 (("communications",), f"{number} and cannot be removed (sent mail cannot be unsent)")
             )
             break
-        for key in ("communicationBody", "ccEmailAddresses", "attachments"):
+        if not same_text(before.get("communicationBody"), declared[index].get("communicationBody")):
+            reason = f"{number}; its communicationBody cannot be edited (sent mail cannot be unsent)"
+            problems.append((("communications", index, "communicationBody"), reason))
+        for key in ("ccEmailAddresses", "attachments"):
             if (before.get(key) or None) != (declared[index].get(key) or None):
                 reason = f"{number}; its {key} cannot be edited (sent mail cannot be unsent)"
                 problems.append((("communications", index, key), reason))
@@ -325,6 +328,19 @@ def adoption_edits(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple
     ]
 
 
+def account_edits(before: str, now: str) -> list[tuple[tuple[str | int, ...], str]]:
+    """A case stays in the account it was opened in: AWS cannot move a case between accounts, and its
+    caseId is visible only there. ``before`` and ``now`` are resolved account aliases ("" unknown)."""
+    if not before or not now or before == now:
+        return []
+    reason = (
+        f"this case lives in account '{before}' and cannot move to account '{now}' (AWS Support cannot "
+        f"move a case between accounts): keep `account: {before}` (or the default account it had), or "
+        "resolve it and open the case anew in a new case file"
+    )
+    return [(("account",), reason)]
+
+
 def refused_edits(
     sent: Sent, applied: Mapping[str, Any], spec: Mapping[str, Any]
 ) -> list[tuple[tuple[str | int, ...], str]]:
@@ -346,6 +362,7 @@ __all__ = [
     "MAX_BODY",
     "Action",
     "Sent",
+    "account_edits",
     "adoption_edits",
     "describe_plan",
     "plan",

@@ -22,9 +22,8 @@ import pulumi
 
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case
-from provider.review.cases import review
-from provider.review.document import plan_document
-from provider.review.state import StateError, export_state, records_from_state
+from provider.review.stackplan import stack_plan
+from provider.review.state import StateError, export_state
 
 APPROVED_ENV = "SUPPORTCASES_APPROVED_PLAN"
 APPROVED_CONFIG = "approvedPlan"  # supportcases:approvedPlan
@@ -54,11 +53,16 @@ def approved_fingerprint(configured: str | None, environ: Mapping[str, str]) -> 
 
 
 def check_plan(
-    cases: Sequence[Case], state: Mapping[str, Any], approved: str, root: Path, stack: str | None
+    cases: Sequence[Case],
+    state: Mapping[str, Any],
+    approved: str,
+    root: Path,
+    settings: ApiSettings,
+    project_stack: str,
 ) -> str:
-    """The fingerprint of the plan from ``state`` to ``cases`` (``stack`` as :func:`review` takes it);
-    raises when it is not ``approved``."""
-    document = plan_document(review(cases, records_from_state(state), stack), root)
+    """The fingerprint of the plan from ``state`` to ``cases`` (as :func:`stack_plan` makes it); raises
+    when it is not ``approved``."""
+    document = stack_plan(cases, state, settings, project_stack, root)
     found = document["fingerprint"]
     if found == approved:
         return found
@@ -79,6 +83,5 @@ def require_approved_plan(cases: Sequence[Case], settings: ApiSettings) -> None:
         state = export_state(f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}")
     except StateError as error:
         raise PlanNotApprovedError(f"cannot check the approved plan: {error}") from None
-    stack = f"{pulumi.get_project()}/{pulumi.get_stack()}" if settings.reference_trailer else None
-    check_plan(cases, state, approved, Path.cwd(), stack)
+    check_plan(cases, state, approved, Path.cwd(), settings, f"{pulumi.get_project()}/{pulumi.get_stack()}")
     pulumi.log.info(f"the plan is the approved one ({approved})")

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from provider.aws.accounts import Accounts
 from provider.aws.record import CaseRecord
 from provider.casefiles.loader import Case
 from provider.planning.changes import FIELD_LABELS, changed_fields
-from provider.planning.plan import Action, plan, refused_edits, retire, stated_fields
+from provider.planning.plan import Action, account_edits, plan, refused_edits, retire, stated_fields
 from provider.review.state import Recorded
 
 
@@ -29,6 +30,7 @@ class CasePlan:
     spec: Mapping[str, Any] = field(default_factory=dict)  # the case file now ({} when removed)
     removed: bool = False
     renamed_from: str = ""  # the earlier case name (from ``aliases``) whose record this case takes over
+    account: str = ""  # the account alias the case lives in (or will be opened in)
 
     @property
     def changes(self) -> bool:
@@ -70,14 +72,18 @@ def _count(number: int, noun: str) -> str:
 
 
 def review(
-    cases: Sequence[Case], recorded: Mapping[str, Recorded], stack: str | None = None
+    cases: Sequence[Case],
+    recorded: Mapping[str, Recorded],
+    stack: str | None = None,
+    accounts: Accounts | None = None,
 ) -> list[CasePlan]:
     """Plan every case file against the recorded state; cases whose file is gone are resolved.
 
     ``stack`` (``project/stack``) names the cases' reference trailers as the program does; None when
     the stack config turns the trailer off. A case file that names an earlier name in ``aliases`` takes
     over the record of that name (a rename opens no new case and resolves nothing). An edit is refused
-    exactly as the provider's ``check`` refuses it, with the time it was sent added.
+    exactly as the provider's ``check`` refuses it, with the time it was sent added; so is a move to
+    another account (``accounts``: the stack's, to resolve each file's account alias).
     """
     plans = []
     claimed: set[str] = set()
@@ -91,21 +97,31 @@ def review(
                 known = recorded[renamed_from]
         claimed.add(renamed_from or case.name)
         record = known.record if known else None
+        alias = _alias(accounts, case.spec)
         refusals = []
         if known is not None:
             for pointer, reason in refused_edits(known.record.sent, known.spec, case.spec):
                 refusals.append(f"{reason}{_sent_at(known.record, pointer)}")
+            before = known.record.account or _alias(accounts, known.spec)
+            refusals += [reason for _, reason in account_edits(before, alias)]
         key = f"{stack}/{case.name}" if stack else None
         actions = [] if refusals else plan(record.sent if record else None, case.spec, key=key)
         plans.append(
-            CasePlan(case.name, case.source, record, actions, refusals, case.spec, False, renamed_from)
+            CasePlan(case.name, case.source, record, actions, refusals, case.spec, False, renamed_from, alias)
         )
     for name, known in sorted(recorded.items()):
         if name not in claimed:
-            plans.append(
-                CasePlan(name, "(file removed)", known.record, retire(known.record.sent), removed=True)
-            )
+            alias = known.record.account or _alias(accounts, known.spec)
+            actions = retire(known.record.sent)
+            plans.append(CasePlan(name, "(file removed)", known.record, actions, removed=True, account=alias))
     return plans
+
+
+def _alias(accounts: Accounts | None, spec: Mapping[str, Any]) -> str:
+    """The account alias a case file resolves to ("" when unknown)."""
+    if accounts is None:
+        return str(spec.get("account") or "")
+    return accounts.alias_of(spec) or ""
 
 
 def _sent_at(record: CaseRecord, pointer: tuple[str | int, ...]) -> str:

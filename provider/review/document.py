@@ -7,12 +7,15 @@ be rendered again (``--from-plan``) and every rendering shows the same fingerpri
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from provider.aws.accounts import UnknownAccountError
+from provider.aws.support_api import ApiSettings
 from provider.casefiles.attachments import attachment_file
 from provider.casefiles.loader import Problem
 from provider.planning.plan import MAX_BODY, Action
@@ -75,7 +78,26 @@ def _file(name: str, source: str, root: Path) -> dict[str, Any]:
     return {"file": name, "path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def case_entry(plan: CasePlan, root: Path) -> dict[str, Any]:
+def account_entry(alias: str, settings: ApiSettings | None) -> dict[str, Any]:
+    """Where a case's calls go: the alias and what the stack config resolves it to (never credentials)."""
+    entry: dict[str, Any] = {"alias": alias or None}
+    if settings is not None:
+        try:
+            account = settings.accounts.get(alias or None)
+        except UnknownAccountError:
+            return entry
+        entry.update(profile=account.profile, roleArn=account.role_arn, externalId=account.external_id)
+    return entry
+
+
+def target_entry(settings: ApiSettings | None) -> dict[str, Any]:
+    """The Support API every call of the plan reaches: partition and endpoint (botocore honours
+    AWS_ENDPOINT_URL_SUPPORT, then AWS_ENDPOINT_URL: the AWS SDKs' service-specific endpoints)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_SUPPORT") or os.environ.get("AWS_ENDPOINT_URL") or None
+    return {"partition": settings.partition if settings else None, "endpoint": endpoint}
+
+
+def case_entry(plan: CasePlan, root: Path, settings: ApiSettings | None = None) -> dict[str, Any]:
     """One case that a reviewer must see, JSON-plain."""
     record = plan.record
     actions = [action_entry(action, plan.source, root) for action in plan.actions]
@@ -89,6 +111,7 @@ def case_entry(plan: CasePlan, root: Path) -> dict[str, Any]:
         "change": plan.kind(),
         "caseId": record.case_id if record else None,
         "displayId": (record.display_id or None) if record else None,
+        "account": account_entry(plan.account, settings),
         "renamedFrom": plan.renamed_from or None,
         "severity": severity,
         "severityBefore": before if record and before != severity else None,
@@ -110,11 +133,14 @@ def plan_document(
     stack: str | None = None,
     problems: Sequence[Problem] = (),
     now: datetime | None = None,
+    settings: ApiSettings | None = None,
 ) -> dict[str, Any]:
     """The whole plan: totals, warnings, every case that changes, is refused or renamed, and the fingerprint
-    (None when the plan cannot be applied: a case file has problems or an edit is refused)."""
+    (None when the plan cannot be applied: a case file has problems or an edit is refused). ``settings``
+    (the stack's) resolve each case's account and the Support API reached, which the fingerprint covers."""
     now = now or datetime.now(UTC)
-    cases = [case_entry(plan, root) for plan in plans if plan.shown]
+    cases = [case_entry(plan, root, settings) for plan in plans if plan.shown]
+    target = target_entry(settings)
     calls = Counter[str]()
     for case in cases:
         calls.update(case["calls"])
@@ -131,7 +157,8 @@ def plan_document(
         "format": FORMAT,
         "stack": stack,
         "status": status,
-        "fingerprint": fingerprint(cases) if applicable else None,
+        "fingerprint": fingerprint(cases, target) if applicable else None,
+        "target": target,
         "maxBody": MAX_BODY,
         "totals": {
             "cases": len(plans),

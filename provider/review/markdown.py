@@ -173,6 +173,8 @@ def _section(case: Mapping[str, Any]) -> str:
         if case["change"].startswith("file removed")
         else (f"File: {_code(case['source'])}")
     )
+    if case.get("account", {}).get("alias"):
+        where_file += f" · Account: {_code(case['account']['alias'])}"
     lines = ["", f"<details><summary>{summary}</summary>", "", where_file, ""]
     lines += [f"- **refused**: {_inline(reason)}" for reason in case["refusals"]]
     lines += [""] if case["refusals"] else []

@@ -26,7 +26,8 @@ def render_text(document: Mapping[str, Any]) -> str:
         lines.append("")
     for case in document["cases"]:
         where = f"case {case['displayId'] or case['caseId']}" if case.get("caseId") else "new case"
-        lines.append(f"{case['name']} ({where}, {case['source']}): {case['change']}")
+        account = f", account {case['account']['alias']}" if case.get("account", {}).get("alias") else ""
+        lines.append(f"{case['name']} ({where}, {case['source']}{account}): {case['change']}")
         lines += [f"  refused: {reason}" for reason in case["refusals"]]
         for number, action in enumerate(case["actions"], 1):
             lines += _action(number, action)

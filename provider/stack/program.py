@@ -60,7 +60,10 @@ def declare_cases(folder: str, settings: ApiSettings) -> dict[str, SupportCase]:
         raise CaseFileError(f"{len(problems)} problem(s) in the case files; nothing was sent to AWS")
     require_approved_plan(cases, settings)  # before any resource is declared (docs/pipelines.md)
     stack = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-    resources = {case.name: SupportCase(case, f"{stack}/{case.name}") for case in cases}
+    resources = {
+        case.name: SupportCase(case, f"{stack}/{case.name}", settings.accounts.alias_of(case.spec) or "")
+        for case in cases
+    }
     pulumi.export(
         "cases",
         {

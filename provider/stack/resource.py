@@ -27,13 +27,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from provider.aws.accounts import case_account_mismatch
 from provider.aws.calls import support_api
 from provider.aws.casebook import case_book
 from provider.aws.execute import CaseRecord, Executor
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
 from provider.entry import support_case_provider
-from provider.planning.plan import Action, Sent, plan, refused_edits, retire
+from provider.planning.plan import Action, Sent, account_edits, plan, refused_edits, retire
 from provider.stack.types import LEGACY_TYPE
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
@@ -94,9 +95,19 @@ class SupportCaseProvider(ResourceProvider):
         key = str(props.get("key") or props.get("caseName")) if self.settings.reference_trailer else None
         return plan(sent, props["spec"], key=key)
 
-    def _executor(self, props: Mapping[str, Any]) -> Executor:
-        alias = (props.get("spec") or {}).get("account") or props.get("account") or None
+    def _alias(self, props: Mapping[str, Any]) -> str:
+        """The account alias a case file resolves to under the stack config as it is now."""
+        spec = props.get("spec") or {}
+        return str(props.get("accountAlias") or self.settings.accounts.alias_of(spec) or "")
+
+    def _executor(self, props: Mapping[str, Any], record: CaseRecord | None = None) -> Executor:
+        """The executor in the case's account: the one it lives in (its record), else the file's."""
+        alias = (record.account if record else "") or self._alias(props) or None
         api = support_api(self.settings, alias)
+        if record is not None:
+            mismatch = case_account_mismatch(record.case_id, api.account)
+            if mismatch:
+                raise SupportApiError(f"{props.get('source', '?')}: {mismatch}; nothing was sent")
         return Executor(
             api,
             case_book(api),
@@ -116,10 +127,12 @@ class SupportCaseProvider(ResourceProvider):
             for problem in check_spec(spec, source=source, root=Path.cwd(), name=news.get("caseName"))
         ]
         sent = Sent.declared(olds["spec"]) if olds.get("spec") else None
+        inputs = dict(news)
         if sent is not None:
             refused = refused_edits(sent, olds["spec"], spec)
+            refused += account_edits(str(olds.get("accountAlias") or ""), str(news.get("accountAlias") or ""))
             failures += [_failure(_pointer(p), source, why) for p, why in refused]
-        inputs = dict(news)
+            inputs["existing"] = True  # a create with these inputs replaces this case: refused there
         if not failures:
             outbox = [action.outbox_entry() for action in self._plan(sent, news)]
             # With nothing to say, the inputs stay as the last run stored them: a changed outbox alone
@@ -135,7 +148,15 @@ class SupportCaseProvider(ResourceProvider):
         return DiffResult(changes=bool(actions), replaces=[], stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Open the case (or adopt the named one) and send the messages the file already lists."""
+        """Open the case (or adopt the named one) and send the messages the file already lists. A create
+        that would replace a case the stack already manages (``pulumi up --replace``) is refused: it would
+        open a second case or resolve the one the file declares."""
+        if props.get("existing"):
+            raise SupportApiError(
+                f"{props.get('source', '?')}: this case is already managed by the stack and cannot be "
+                "replaced (a replacement would open a second support case, or resolve this one); nothing "
+                "was sent. Drop --replace; to start over, resolve it and open the case in a new case file"
+            )
         record = self._executor(props).run(self._plan(None, props), None)
         _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
@@ -143,8 +164,11 @@ class SupportCaseProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Say what changed: new messages, stated field edits, resolve or reopen."""
         record = CaseRecord.from_outputs(olds)
+        refused = account_edits(record.account, self._alias(news))
+        if refused:
+            raise SupportApiError(f"{news.get('source', '?')}: {refused[0][1]}; nothing was sent")
         _managed(record.case_id, news)
-        record = self._executor(news).run(self._plan(record.sent, news), record)
+        record = self._executor(news, record).run(self._plan(record.sent, news), record)
         return UpdateResult(self._outputs(news, record))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -157,14 +181,14 @@ class SupportCaseProvider(ResourceProvider):
                 f"{props['source']} was removed; its case {record.case_id} stays open: {manager} manages it"
             )
         elif record.status != "resolved":
-            self._executor(props).run(retire(record.sent), record)
+            self._executor(props, record).run(retire(record.sent), record)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the status and severity AWS reports now, and AWS's replies. The record of what was sent
         (and the executor's checkpoint) is kept as it is, so a refresh never makes the next ``up`` send
         anything, nor send again what an interrupted run already sent."""
         record = CaseRecord.from_outputs(props)
-        record = self._executor(props).observe(record)
+        record = self._executor(props, record).observe(record)
         return ReadResult(id_, self._outputs(props, record))
 
     @staticmethod
@@ -179,11 +203,13 @@ def _provider_from(_settings: bytes) -> SupportCaseProvider:
     return SupportCaseProvider()
 
 
-def case_inputs(case: Case, key: str = "") -> dict[str, Any]:
+def case_inputs(case: Case, key: str = "", account: str = "") -> dict[str, Any]:
     """The resource inputs for one case file (outputs declared unknown, so the program can read them).
-    ``key`` names the case within its stack (``project/stack/name``) for its reference trailer."""
+    ``key`` names the case within its stack (``project/stack/name``) for its reference trailer;
+    ``account`` is the account alias the file resolves to."""
     props: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS)
     props.update(caseName=case.name, key=key or case.name, source=case.source, spec=case.spec, outbox=None)
+    props.update(accountAlias=account or None)
     if case.spec.get("sensitive"):  # the engine keeps what check returns for these as secrets too
         props.update(spec=pulumi.Output.secret(case.spec), outbox=pulumi.Output.secret(None))
     return props
@@ -207,5 +233,6 @@ class SupportCase(Resource, module="supportcases", name="SupportCase"):
     caseStatus: pulumi.Output[str]
     replies: pulumi.Output[list[dict[str, Any]]]
 
-    def __init__(self, case: Case, key: str = "") -> None:
-        super().__init__(SupportCaseProvider(), case.name, case_inputs(case, key), case_options(case))
+    def __init__(self, case: Case, key: str = "", account: str = "") -> None:
+        inputs = case_inputs(case, key, account)
+        super().__init__(SupportCaseProvider(), case.name, inputs, case_options(case))

@@ -25,12 +25,14 @@ _PATTERNS = (
 )
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+_LOCAL_ENDPOINT = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
 def normalise(text: str) -> str:
     """``text`` with every run-specific value named stably."""
     text = _FINGERPRINT.sub("sha256:<fingerprint>", text)
     text = _TIME.sub("<time>", text)
+    text = _LOCAL_ENDPOINT.sub("http://127.0.0.1:<port>", text)
     for kind, pattern in _PATTERNS:
         names: dict[str, str] = {}
         text = pattern.sub(lambda found, k=kind, n=names: n.setdefault(found[0], f"<{k} {len(n) + 1}>"), text)
