@@ -27,6 +27,7 @@ from provider.conversation.thread import (
     read_cases,
     read_messages,
     render_entries,
+    sort_key,
 )
 
 SUFFIX = ".thread.md"
@@ -43,11 +44,14 @@ def thread_path(root: Path, source: str) -> Path:
 
 @dataclass(frozen=True)
 class Seen:
-    """What the previous transcript recorded: the status then, its status changes, AWS's message count."""
+    """What the previous transcript recorded: the status and severity then, the time of its newest
+    message, its status changes and AWS's message count."""
 
     status: str = ""
     changes: tuple[StatusChange, ...] = ()
     from_aws: int = 0
+    severity: str = ""
+    newest: str = ""  # timeCreated of the newest message, as AWS wrote it
 
     @classmethod
     def read(cls, text: str) -> Seen:
@@ -57,16 +61,36 @@ class Seen:
             return cls()
         kept = json.loads(match.group(1))
         changes = tuple(StatusChange(*change) for change in kept.get("statusChanges", []))
-        return cls(kept.get("status", ""), changes, int(kept.get("fromAws", 0)))
+        return cls(
+            kept.get("status", ""),
+            changes,
+            int(kept.get("fromAws", 0)),
+            kept.get("severity", ""),
+            kept.get("newest", ""),
+        )
 
     def line(self) -> str:
         """The record as one HTML comment line (invisible once rendered)."""
         kept = {
             "status": self.status,
+            "severity": self.severity,
+            "newest": self.newest,
             "fromAws": self.from_aws,
             "statusChanges": [[c.seen, c.before, c.after] for c in self.changes],
         }
         return f"<!-- transcript {json.dumps(kept)} -->"
+
+    def current(self, case: StackCase, text: str) -> bool:
+        """Whether a freshly refreshed stack state shows nothing this transcript lacks: the same newest
+        message (``pulumi refresh`` records the newest communication's time), status, severity and
+        account."""
+        record = case.record
+        return (
+            bool(self.newest)
+            and (self.newest, self.status, self.severity)
+            == (record.last_seen, record.status, record.severity)
+            and f"\n- account: {case.account}\n" in text
+        )
 
 
 def render_thread(case: StackCase, details: dict[str, Any], messages: Sequence[Message], seen: Seen) -> str:
@@ -114,6 +138,9 @@ class Transcripts:
     clients: Callable[[str], Any]  # account alias -> Support API client
     root: Path
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The stack state was refreshed just before (``sync``): a transcript that already holds what the state
+    # shows of its case is left as it is, without calling AWS.
+    refreshed: bool = False
 
     def run(self, cases: Sequence[StackCase]) -> list[Outcome]:
         """One DescribeCases per account (100 cases a call) and every page of each case's messages."""
@@ -123,6 +150,12 @@ class Transcripts:
             path = thread_path(self.root, case.source)
             if not (self.root / case.source).is_file():
                 outcomes[case.name] = Outcome(case, path, "skipped", "its case file is gone")
+            elif (
+                self.refreshed
+                and path.exists()
+                and Seen.read(text := path.read_text("utf-8")).current(case, text)
+            ):
+                outcomes[case.name] = Outcome(case, path, "unchanged")
             else:
                 by_account.setdefault(case.account, []).append(case)
         for account, members in by_account.items():
@@ -154,7 +187,9 @@ class Transcripts:
         if before.status and status != before.status:
             changes += (StatusChange(self.now().strftime("%Y-%m-%dT%H:%M:%SZ"), before.status, status),)
         from_aws = sum(message.from_aws for message in messages)
-        text = render_thread(case, details, messages, Seen(status, changes, from_aws))
+        newest = max((message.time_created for message in messages), key=sort_key, default="")
+        severity = str(details.get("severityCode", ""))
+        text = render_thread(case, details, messages, Seen(status, changes, from_aws, severity, newest))
         new = max(0, from_aws - before.from_aws)
         if text == old:
             return Outcome(case, path, "unchanged")
