@@ -51,15 +51,23 @@ def find_secrets(
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         return []
-    found: dict[tuple[int, int], Finding] = {}
-    for kind, line_number, value in _detected(lines, _scan_name(name), text):
-        finding = _locate(kind, lines, line_number, value)
-        if finding is None or any(pattern.fullmatch(finding.token) for pattern in allow):
-            continue
-        key = (finding.line, finding.col)
-        if key not in found or found[key].kind in _VAGUE:
-            found[key] = finding
-    return sorted(found.values(), key=lambda finding: (finding.line, finding.col))
+    found = [
+        finding
+        for kind, line_number, value in _detected(lines, _scan_name(name), text)
+        if (finding := _locate(kind, lines, line_number, value))
+        and not any(pattern.fullmatch(finding.token) for pattern in allow)
+    ]
+    # one finding per secret: of findings that overlap on a line, the most specific (then the first)
+    found.sort(key=lambda finding: (finding.kind in _VAGUE, finding.line, finding.col))
+    kept: list[Finding] = []
+    for finding in found:
+        if not any(other.line == finding.line and _overlap(other, finding) for other in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda finding: (finding.line, finding.col))
+
+
+def _overlap(one: Finding, other: Finding) -> bool:
+    return one.col < other.col + other.length and other.col < one.col + one.length
 
 
 def _scan_name(name: str) -> str:
