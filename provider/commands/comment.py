@@ -3,6 +3,7 @@
 ``comment post`` creates or edits this stack's one plan comment on the pull (merge) request;
 ``comment approved`` prints the fingerprint of the plan comment on the request that merged a commit,
 for ``pulumi up`` (``SUPPORTCASES_APPROVED_PLAN``). Credentials come from the CI job's environment.
+This module parses and prints; the forge calls are ``provider.review.comments``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def add_comment_command(subcommands: Any) -> None:
         sub.add_argument("--stack", required=True, help="the stack whose plan comment this is")
         sub.add_argument("--forge", choices=sorted(FORGES), help="default: from the CI environment")
         sub.add_argument(
-            "--author", metavar="LOGIN", help="only comments by this account (e.g. github-actions[bot])"
+            "--author",
+            metavar="LOGIN",
+            help="the pipeline's account, whose plan comment counts (GitHub: needed, e.g. "
+            "github-actions[bot]; GitLab: default the token's own user)",
         )
 
 

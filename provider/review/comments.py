@@ -4,11 +4,18 @@ fingerprint read back from it after the merge.
 The comment is found again by its hidden first line (``<!-- support-cases-plan stack=NAME ...-->``) and
 edited in place, so a pull request carries one current plan per stack. After the merge the pipeline
 asks which request brought the commit and reads the fingerprint from that request's plan comment,
-written by the pipeline's own account (``--author``), never by anyone else.
+written by the pipeline's own account, never by anyone else: on GitHub the login given (``--author
+github-actions[bot]``; an Actions token cannot name its own user), on GitLab the token's own user
+unless one is given. When that account wrote more than one plan comment for the stack, the newest
+counts, for posting as for reading.
 
-GitHub REST API: issue comments (``/repos/{repo}/issues/{n}/comments``, ``PATCH
+GitHub REST API: issue comments (``/repos/{repo}/issues/{n}/comments``, "Issue comments are ordered by
+ascending ID", docs.github.com/en/rest/issues/comments#list-issue-comments; ``PATCH
 /repos/{repo}/issues/comments/{id}``) and ``/repos/{repo}/commits/{sha}/pulls``. GitLab REST API v4:
-merge-request notes (``/projects/{id}/merge_requests/{iid}/notes``) and
+merge-request notes (``/projects/{id}/merge_requests/{iid}/notes``, listed ``sort=desc`` by
+``created_at`` unless asked otherwise, docs.gitlab.com/api/notes/#list-all-merge-request-notes, so
+they are asked for ``sort=asc&order_by=created_at``), the token's user (``/user``,
+docs.gitlab.com/api/users/#get-the-current-user) and
 ``/projects/{id}/repository/commits/{sha}/merge_requests``. Only the standard library speaks HTTP here.
 """
 
@@ -51,6 +58,8 @@ class Forge:
     comment_path: str  # of one comment of one request, with {number} and {id}
     requests_of_commit_path: str  # with {sha}
     update_method: str  # PATCH (GitHub) or PUT (GitLab)
+    oldest_first: str  # the list query that orders comments oldest first ("" where that is the default)
+    user_path: str | None  # the token's own user, where the API can tell
 
     def _call(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
         data = json.dumps(payload).encode() if payload is not None else None
@@ -69,10 +78,10 @@ class Forge:
             raise ForgeError(f"{self.name}: {method} {path} failed: {error}") from None
 
     def comments(self, number: int) -> Iterator[Comment]:
-        """Every comment of request ``number``, page after page."""
+        """Every comment of request ``number``, oldest first, page after page."""
         path = self.comments_path.format(number=number)
         for page in range(1, 10_000):
-            items = self._call("GET", f"{path}?per_page={PAGE}&page={page}")
+            items = self._call("GET", f"{path}?per_page={PAGE}&page={page}{self.oldest_first}")
             for item in items:
                 if not item.get("system"):  # GitLab's own notes ("added 1 commit")
                     user = item.get("user") or item.get("author") or {}
@@ -81,6 +90,16 @@ class Forge:
                     )
             if len(items) < PAGE:
                 return
+
+    def own_user(self) -> str:
+        """The login of the token's own user: whose plan comments count."""
+        if self.user_path is None:
+            raise ForgeError(
+                f"{self.name}: say whose comments carry the plan with --author (e.g. github-actions[bot]): "
+                "an Actions token cannot name its own user"
+            )
+        user = self._call("GET", self.user_path)
+        return str(user["username"])
 
     def create(self, number: int, body: str) -> int:
         return int(self._call("POST", self.comments_path.format(number=number), {"body": body})["id"])
@@ -116,6 +135,8 @@ def github(environ: Mapping[str, str]) -> Forge:
         comment_path=f"/repos/{repo}/issues/comments/{{id}}",
         requests_of_commit_path=f"/repos/{repo}/commits/{{sha}}/pulls",
         update_method="PATCH",
+        oldest_first="",
+        user_path=None,
     )
 
 
@@ -132,6 +153,8 @@ def gitlab(environ: Mapping[str, str]) -> Forge:
         comment_path=f"{base}/merge_requests/{{number}}/notes/{{id}}",
         requests_of_commit_path=f"{base}/repository/commits/{{sha}}/merge_requests",
         update_method="PUT",
+        oldest_first="&sort=asc&order_by=created_at",
+        user_path="/user",
     )
 
 
@@ -159,29 +182,35 @@ def request_number(forge: str, environ: Mapping[str, str]) -> int:
 
 
 def post_plan(forge: Forge, number: int, stack: str | None, body: str, author: str | None) -> str:
-    """Create this stack's plan comment on request ``number``, or edit the one already there."""
+    """Create this stack's plan comment on request ``number``, or edit the newest one the pipeline's
+    account wrote there (``author``, default the token's own user)."""
     prefix = marker_prefix(stack)
     if not body.startswith(prefix + " "):
         raise ForgeError(f"the comment does not start with this stack's marker {prefix} ... -->")
-    for comment in forge.comments(number):
-        if comment.body.startswith(prefix + " ") and author in (None, comment.author):
-            forge.update(number, comment.id, body)
-            return f"updated comment {comment.id} on request {number}"
+    mine = _plan_comments(forge, number, stack, author or forge.own_user())
+    if mine:
+        forge.update(number, mine[-1].id, body)
+        return f"updated comment {mine[-1].id} on request {number}"
     return f"created comment {forge.create(number, body)} on request {number}"
 
 
 def approved(forge: Forge, sha: str, stack: str | None, author: str | None) -> str:
-    """The fingerprint in the plan comment of the request that merged ``sha``."""
+    """The fingerprint in the newest plan comment by the pipeline's account (``author``, default the
+    token's own user) on the request that merged ``sha``; an older comment never stands in for it."""
+    who = author or forge.own_user()
     number = forge.merged_request(sha)
-    found = [
-        fingerprint
-        for comment in forge.comments(number)
-        if author in (None, comment.author) and (fingerprint := fingerprint_in(comment.body, stack))
-    ]
-    if not found:
-        who = f" by {author}" if author else ""
-        raise ForgeError(f"request {number} has no plan comment{who} with a fingerprint for stack {stack}")
-    return found[-1]
+    mine = _plan_comments(forge, number, stack, who)
+    fingerprint = fingerprint_in(mine[-1].body, stack) if mine else None
+    if fingerprint is None:
+        found = "its newest plan comment has no fingerprint" if mine else "no plan comment"
+        raise ForgeError(f"request {number}: {found} by {who} for stack {stack}")
+    return fingerprint
+
+
+def _plan_comments(forge: Forge, number: int, stack: str | None, author: str) -> list[Comment]:
+    """This stack's plan comments on request ``number`` written by ``author``, oldest first."""
+    prefix = marker_prefix(stack) + " "
+    return [c for c in forge.comments(number) if c.author == author and c.body.startswith(prefix)]
 
 
 def _need(environ: Mapping[str, str], name: str) -> str:

@@ -3,8 +3,10 @@
 It serves what ``provider.review.comments`` calls, the way the real services answer: GitHub
 issue comments (list with ``per_page``/``page``, create 201, ``PATCH`` edit; a body over 65,536
 characters is refused with 422 as GitHub does), ``/commits/{sha}/pulls``; GitLab merge-request notes
-(list, create, ``PUT`` edit; system notes are listed too) and ``/repository/commits/{sha}/merge_requests``.
-A request without the expected token is refused with 401.
+(list, newest first unless ``sort=asc`` is asked, as GitLab's notes API documents; create, ``PUT``
+edit; system notes are listed too), ``/user`` (the token's own user, ``GITLAB_BOT``) and
+``/repository/commits/{sha}/merge_requests``. A comment or note is written as the token's user
+(``BOT`` on GitHub). A request without the expected token is refused with 401.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "forge-test-token"
 BOT = "github-actions[bot]"
+GITLAB_BOT = "project_77_bot_5f1c0ffee"  # how GitLab names a project access token's user
 GITHUB_COMMENT_LIMIT = 65_536
 
 
@@ -51,6 +54,7 @@ _ROUTES = [
     ("POST", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/notes", "create"),
     ("PUT", r"/api/v4/projects/[^/]+/merge_requests/\d+/notes/(\d+)", "edit"),
     ("GET", r"/api/v4/projects/[^/]+/repository/commits/(\w+)/merge_requests", "pulls"),
+    ("GET", r"/api/v4/(user)", "user"),
 ]
 
 
@@ -81,7 +85,7 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 if method == self.command and found:
                     gitlab = url.path.startswith("/api/v4/")
                     getattr(self, "_" + action)(
-                        int(found.group(1)) if action != "pulls" else found.group(1),
+                        int(found.group(1)) if action not in ("pulls", "user") else found.group(1),
                         parse_qs(url.query),
                         gitlab,
                     )
@@ -91,18 +95,23 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
         def _payload(self) -> dict[str, Any]:
             return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
 
-        def _list(self, number: int, query: dict[str, list[str]], _gitlab: bool) -> None:
+        def _list(self, number: int, query: dict[str, list[str]], gitlab: bool) -> None:
             per_page = int(query.get("per_page", ["30"])[0])
             page = int(query.get("page", ["1"])[0])
-            items = forge.comments.get(number, [])
+            items = forge.comments.get(number, [])  # oldest first
+            if gitlab and query.get("sort", ["desc"])[0] != "asc":
+                items = items[::-1]
             self._answer(200, items[(page - 1) * per_page : page * per_page])
 
-        def _create(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        def _create(self, number: int, _query: dict[str, list[str]], gitlab: bool) -> None:
             body = self._payload()["body"]
             if len(body) > GITHUB_COMMENT_LIMIT:
                 self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
                 return
-            self._answer(201, forge.add(number, body))
+            self._answer(201, forge.add(number, body, GITLAB_BOT if gitlab else BOT))
+
+        def _user(self, _me: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
+            self._answer(200, {"id": 5, "username": GITLAB_BOT, "bot": True})
 
         def _edit(self, comment: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
             body = self._payload()["body"]

@@ -11,7 +11,7 @@ import pytest
 
 from provider.commands.cli import main
 from provider.review.markdown import marker
-from tests.review.forge_standin import BOT, Forge, github_env, gitlab_env, running_forge
+from tests.review.forge_standin import BOT, GITLAB_BOT, Forge, github_env, gitlab_env, running_forge
 
 FINGERPRINT = "sha256:" + "ab" * 32
 OTHER = "sha256:" + "cd" * 32
@@ -28,7 +28,7 @@ def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Forge]:
         yield standin
 
 
-def body(stack: str, fingerprint: str, text: str = "plan") -> str:
+def body(stack: str, fingerprint: str | None, text: str = "plan") -> str:
     return f"{marker(stack, fingerprint)}\n## {text}\n"
 
 
@@ -70,7 +70,7 @@ def test_a_body_without_this_stacks_marker_is_refused(forge: Forge, tmp_path: Pa
 
 def test_api_errors_name_the_call_and_never_the_token(forge: Forge, tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("GITHUB_TOKEN", "wrong-token-value")
-    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod") == 1
+    assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod", "--author", BOT) == 1
     err = capsys.readouterr().err
     assert "GitHub: GET /repos/acme/support-cases/issues/7/comments?per_page=100&page=1 answered 401" in err
     assert "wrong-token-value" not in err
@@ -84,25 +84,68 @@ def test_the_approved_fingerprint_comes_from_the_bots_comment_on_the_merged_requ
     assert main(["comment", "approved", "0a1b2c", "--stack", "prod", "--author", BOT]) == 0
     assert capsys.readouterr().out == FINGERPRINT + "\n"
     assert main(["comment", "approved", "0a1b2c", "--stack", "test", "--author", BOT]) == 1
-    assert "request 7 has no plan comment by github-actions[bot] with a fingerprint for stack test" in (
-        capsys.readouterr().err
-    )
-    assert main(["comment", "approved", "ffffff", "--stack", "prod"]) == 1
+    assert "request 7: no plan comment by github-actions[bot] for stack test" in capsys.readouterr().err
+    assert main(["comment", "approved", "ffffff", "--stack", "prod", "--author", BOT]) == 1
     assert "no merged request brought commit ffffff" in capsys.readouterr().err
 
 
-def test_gitlab_merge_request_notes(forge: Forge, tmp_path: Path, monkeypatch, capsys):
+def test_on_github_the_pipelines_account_must_be_named(forge: Forge, capsys):
+    forge.merged["0a1b2c"] = 7
+    forge.add(7, body("prod", FINGERPRINT))
+    assert main(["comment", "approved", "0a1b2c", "--stack", "prod"]) == 1
+    assert "GitHub: say whose comments carry the plan with --author" in capsys.readouterr().err
+
+
+@pytest.fixture
+def gitlab(forge: Forge, monkeypatch: pytest.MonkeyPatch) -> Forge:
     for key, value in gitlab_env(forge, 12).items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("GITHUB_ACTIONS")
-    forge.add(12, "added 1 commit", author="gitlab", system=True)
+    return forge
+
+
+def test_gitlab_merge_request_notes(gitlab: Forge, tmp_path: Path, capsys):
+    gitlab.add(12, "added 1 commit", author="gitlab", system=True)
     assert post(tmp_path, body("prod", FINGERPRINT), "--stack", "prod") == 0
     assert post(tmp_path, body("prod", OTHER), "--stack", "prod") == 0
-    assert [c["body"] for c in forge.comments[12]] == ["added 1 commit", body("prod", OTHER)]
-    assert ("PUT", f"/api/v4/projects/acme%2Fsupport-cases/merge_requests/12/notes/{forge.next_id}") in (
-        forge.calls
+    assert [(c["body"], c["author"]["username"]) for c in gitlab.comments[12]] == [
+        ("added 1 commit", "gitlab"),
+        (body("prod", OTHER), GITLAB_BOT),
+    ]
+    assert ("PUT", f"/api/v4/projects/acme%2Fsupport-cases/merge_requests/12/notes/{gitlab.next_id}") in (
+        gitlab.calls
     )
-    forge.merged["9f8e"] = 12
+    gitlab.merged["9f8e"] = 12
     capsys.readouterr()
     assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 0
     assert capsys.readouterr().out == OTHER + "\n"
+
+
+def test_gitlab_takes_the_approval_from_the_tokens_own_note_only(gitlab: Forge, capsys):
+    gitlab.merged["9f8e"] = 12
+    gitlab.add(12, body("prod", FINGERPRINT), author=GITLAB_BOT)
+    gitlab.add(12, body("prod", OTHER, "forged after the pipeline's"), author="mallory")
+    assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 0
+    assert capsys.readouterr().out == FINGERPRINT + "\n"
+    gitlab.comments[12].pop(0)
+    assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 1
+    assert f"request 12: no plan comment by {GITLAB_BOT} for stack prod" in capsys.readouterr().err
+
+
+def test_gitlab_reads_and_edits_the_newest_of_the_pipelines_notes(gitlab: Forge, tmp_path: Path, capsys):
+    """GitLab lists notes newest first unless asked otherwise; the newest plan note counts."""
+    gitlab.merged["9f8e"] = 12
+    for index in range(120):
+        gitlab.add(12, f"review remark {index}", author="alice")
+    gitlab.add(12, body("prod", OTHER, "an older plan"), author=GITLAB_BOT)
+    gitlab.add(12, body("prod", FINGERPRINT, "the newest plan"), author=GITLAB_BOT)
+    assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 0
+    assert capsys.readouterr().out == FINGERPRINT + "\n"
+    assert post(tmp_path, body("prod", OTHER, "planned again"), "--stack", "prod") == 0
+    assert [c["body"] for c in gitlab.comments[12][-2:]] == [
+        body("prod", OTHER, "an older plan"),
+        body("prod", OTHER, "planned again"),
+    ]
+    gitlab.comments[12][-1]["body"] = body("prod", None, "problems: no plan")
+    assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 1
+    assert "its newest plan comment has no fingerprint" in capsys.readouterr().err
