@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sys
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +68,9 @@ class Control:
             return status, {"error": error.code, "message": error.message}
         except (ValueError, TypeError) as error:
             return 400, {"error": "ValidationException", "message": str(error)}
+        except Exception as error:  # a bug here answers 500 instead of dropping the connection
+            traceback.print_exc(file=sys.stderr)
+            return 500, {"error": "InternalServerError", "message": f"{type(error).__name__}: {error}"}
 
     def reply(self, payload: Payload) -> Payload:
         """Add a communication from AWS to a case, with optional base64 attachments and status move."""

@@ -130,6 +130,14 @@ def test_control_errors(server, action, status):
     assert refused.value.status == status
 
 
+def test_an_unexpected_control_failure_is_answered_and_the_server_keeps_serving(server, new_case):
+    case_id = new_case()
+    with pytest.raises(ControlError) as failed:  # an attachment that is no object: AttributeError inside
+        server.control._request("POST", "reply", {"caseId": case_id, "body": "b", "attachments": ["x"]})
+    assert (failed.value.status, failed.value.code) == (500, "InternalServerError")
+    assert server.control.now()
+
+
 def test_bad_status_and_reply_values(server, new_case):
     case_id = new_case()
     for action in (
