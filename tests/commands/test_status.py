@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from provider.aws.execute import CaseRecord
 from provider.commands.cli import main
+from provider.conversation.notices import notices
 from provider.conversation.stackstate import StackCase
 from provider.conversation.status import ago, rows, table
+from provider.conversation.thread import StatusChange
+from provider.conversation.transcripts import Seen
 from provider.planning.plan import Sent
 from tests.commands.conftest import STACK_ARGS, TWO_ACCOUNTS, write_stack
 
@@ -134,3 +138,95 @@ def test_a_sensitive_case_exported_with_show_secrets_is_read(repo: Path, capsys)
     assert main(["status", *STACK_ARGS, "--format", "json"]) == 3
     [row] = json.loads(capsys.readouterr().out)
     assert (row["case"], row["lastReply"]) == ("foxtrot", "2026-11-28T08:00:00.000Z")
+
+
+def stack_case(name: str, status: str, *, replies=(), created="2026-11-01T08:00:00.000Z", last="", spec=None):
+    _, record, default = case(name, status, replies=replies)
+    record = replace(record, time_created=created, last_seen=last or (replies[-1] if replies else created))
+    return StackCase(name, f"cases/{name}.yaml", "prod", record, spec or default)
+
+
+def test_notices_say_plainly_what_must_not_be_missed(tmp_path: Path):
+    cases = [
+        stack_case("asked", "pending-customer-action", replies=("2026-11-28T06:30:00.000Z",)),
+        stack_case("soon", "pending-customer-action", replies=("2026-11-25T06:00:00.000Z",)),
+        stack_case("overdue", "pending-customer-action", replies=("2026-11-20T09:00:00.000Z",)),
+        stack_case("closed-by-aws", "resolved", last="2026-11-27T10:00:00.000Z"),
+        stack_case("long-closed", "resolved", last="2026-11-01T10:00:00.000Z"),
+        stack_case(
+            "ours", "resolved", last="2026-11-01T10:00:00.000Z", spec={"subject": "s", "status": "resolved"}
+        ),
+        stack_case("old", "work-in-progress", created="2024-12-10T09:00:00.000Z"),
+        stack_case("older", "work-in-progress", created="2024-11-01T09:00:00.000Z"),
+        stack_case("fresh", "work-in-progress"),
+    ]
+    said = {(n.case, n.kind): n.text for n in notices(cases, NOW, tmp_path)}
+    assert said == {
+        ("asked", "waiting"): "AWS waits on us since its reply of 2026-11-28 06:30 UTC (2h ago); answer in "
+        "`communications:`",
+        (
+            "soon",
+            "auto-resolve",
+        ): "AWS waits on us since its reply of 2026-11-25 06:00 UTC (3d ago): about to be "
+        "auto-resolved, around 2026-11-30 06:00 UTC (AWS resolves an unanswered case 'within a few days'; 5 "
+        "days assumed)",
+        (
+            "overdue",
+            "auto-resolve",
+        ): "AWS waits on us since its reply of 2026-11-20 09:00 UTC (8d ago): past the "
+        "5 days after which AWS is assumed to auto-resolve an unanswered case; answer now, or it is resolved",
+        (
+            "closed-by-aws",
+            "resolved",
+        ): "AWS resolved it while the case file holds it open: a new message reopens "
+        "it until 2026-12-11 10:00 UTC; or set `status: resolved`",
+        ("long-closed", "not-reopenable"): "AWS resolved it and it can no longer be reopened: inactive since "
+        "2026-11-01 10:00 UTC, more than 14 days; a new message would be refused, open a new case instead",
+        (
+            "old",
+            "expiring",
+        ): "AWS stops returning it after 2026-12-10 09:00 UTC, 24 months after it was opened",
+        (
+            "older",
+            "unreachable",
+        ): "AWS no longer returns it: created 2024-11-01 09:00 UTC, more than 24 months ago "
+        "(the Support API keeps case data that long)",
+    }
+
+
+def test_a_resolution_seen_by_transcripts_dates_the_14_days(tmp_path: Path):
+    resolved = stack_case("late", "resolved", last="2026-11-01T10:00:00.000Z")
+    thread = tmp_path / "cases" / "late.thread.md"
+    thread.parent.mkdir()
+    seen = Seen("resolved", (StatusChange("2026-11-20T12:00:00Z", "work-in-progress", "resolved"),))
+    thread.write_text(f"<!-- generated -->\n{seen.line()}\n")
+    [notice] = notices([resolved], NOW, tmp_path)
+    assert (notice.kind, notice.text.split(":")[0]) == (
+        "resolved",
+        "AWS resolved it while the case file holds it open",
+    )
+    assert "until 2026-12-04 12:00 UTC" in notice.text
+
+
+def test_markdown_has_the_notices_then_the_table(repo: Path, capsys):
+    write_stack(repo, {name: (record, spec) for name, record, spec in CASES[1:3]}, TWO_ACCOUNTS)
+    assert main(["status", *STACK_ARGS, "--format", "markdown"]) == 3
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["**Notices**", ""]
+    assert out[2].startswith("- ⚠️ `charlie`: AWS waits on us since its reply of 2026-11-28 06:30 UTC (")
+    assert out[4:6] == [
+        "| case | displayId | account | status | severity | last reply from AWS | ago |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    assert out[6].startswith(
+        "| `charlie` | 1003 | staging | pending-customer-action | high | 2026-11-28T06:30:00.000Z |"
+    )
+    assert out[-1] == "2 case(s); 1 waiting on us (pending-customer-action)"
+
+
+def test_the_table_keeps_its_lines_and_the_notices_go_to_standard_error(repo: Path, capsys):
+    write_stack(repo, {name: (record, spec) for name, record, spec in CASES[2:3]}, TWO_ACCOUNTS)
+    assert main(["status", *STACK_ARGS]) == 3
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == "1 case(s); 1 waiting on us (pending-customer-action)"
+    assert captured.err.startswith("notice: charlie: AWS waits on us since its reply of 2026-11-28 06:30 UTC")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from provider.casefiles.loader import load_cases
 from provider.commands.cli import main
 from provider.conversation.stackstate import StackCase
-from provider.conversation.transcripts import Transcripts
+from provider.conversation.transcripts import Seen, Transcripts
 from tests.commands.conftest import STACK_ARGS, TWO_ACCOUNTS, Aws, record_of, write_stack
 
 SPEC = {"subject": "RDS failover takes 4 minutes", "communicationBody": "It broke."}
@@ -172,3 +173,37 @@ def test_an_account_without_a_support_plan_is_named(aws: Aws, repo: Path, capsys
         "SubscriptionRequiredException: "
     )
     assert "needs a Business, Enterprise On-Ramp or Enterprise support plan on this account" in out[1]
+
+
+def test_after_a_refresh_a_transcript_that_holds_the_news_is_kept_without_calling_aws(aws: Aws, repo: Path):
+    case = aws.open_case("prod", SPEC["subject"])
+    (repo / "cases" / "rds.yaml").write_text("subject: x\n")
+    record = record_of(case, SPEC)
+    [written] = Transcripts(lambda alias: aws.client(alias), repo).run(
+        [StackCase("rds", "cases/rds.yaml", "prod", record, SPEC)]
+    )
+    seen = Seen.read(read(written.path))
+    assert (seen.status, seen.severity, seen.newest) == ("unassigned", "low", case["timeCreated"])
+
+    # The refreshed state shows the same newest message, status and severity: nothing is read from AWS.
+    current = StackCase("rds", "cases/rds.yaml", "prod", replace(record, last_seen=case["timeCreated"]), SPEC)
+    aws.endpoint.control.reset_calls()
+    [kept] = Transcripts(lambda alias: aws.client(alias), repo, refreshed=True).run([current])
+    assert (kept.state, aws.endpoint.control.calls()) == ("unchanged", [])
+
+    # A newer message in the refreshed state: the transcript is read and rewritten.
+    aws.endpoint.control.reply(case["caseId"], "Which instance class?")
+    newest = aws.client("prod").describe_communications(caseId=case["caseId"])["communications"][0][
+        "timeCreated"
+    ]
+    moved = StackCase("rds", "cases/rds.yaml", "prod", replace(record, last_seen=newest), SPEC)
+    [updated] = Transcripts(lambda alias: aws.client(alias), repo, refreshed=True).run([moved])
+    assert (updated.state, updated.detail) == ("updated", "1 new from AWS")
+    assert Seen.read(read(updated.path)).newest == newest
+    # Without `refreshed` (the transcripts command), AWS is always read.
+    aws.endpoint.control.reset_calls()
+    Transcripts(lambda alias: aws.client(alias), repo).run([moved])
+    assert {call["operation"] for call in aws.endpoint.control.calls()} == {
+        "DescribeCases",
+        "DescribeCommunications",
+    }
