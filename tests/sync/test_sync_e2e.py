@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -95,6 +96,11 @@ class World:
         env = {**(gitlab_env(forge) if gitlab else github_env(forge)), "GITHUB_STEP_SUMMARY": str(summary)}
         done = self.provider(work, "sync", "--stack", STACK, *args, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
+        if out_dir := os.environ.get("SYNC_DOCS_OUT"):  # the real output docs/answers.md shows
+            with Path(out_dir, "sync.txt").open("a") as log:
+                log.write(f"$ python -m provider sync --stack {STACK} {' '.join(args)}\n{done.stdout}\n")
+            if summary.exists():
+                shutil.copy(summary, Path(out_dir, f"summary-{self.runs}.md"))
         return work, done.stdout
 
     def calls(self) -> Counter[str]:
@@ -248,11 +254,10 @@ def test_replies_become_one_pull_request_per_stack_and_nothing_new_changes_nothi
         assert "updated pull request #1" in lines[-2]
         assert thread("storage/s3-replication") in forge.files(1)
         assert reviewers(forge.requests[1])[-2:] == ["@storage-lead", "@acme/finance"]
-        if out_dir := os.environ.get("SYNC_DOCS_OUT"):  # the docs' real transcript (docs/answers.md)
+        if out_dir := os.environ.get("SYNC_DOCS_OUT"):
             Path(out_dir, "pull-request.md").write_text(
                 forge.requests[1]["title"] + "\n\n" + forge.requests[1]["body"]
             )
-            Path(out_dir, "sync-event.txt").write_text(out)
 
         # An event of a case no stack holds syncs nothing and calls nothing.
         event["detail"]["case-id"] = "case-111122223333-muen-2022-7118885805350839"
