@@ -19,14 +19,16 @@ import pytest
 import yaml
 
 from supportlocal.launcher import Endpoint, running_server
-from tests.helpers.pulumi_cli import PulumiProject
+from tests.helpers.pulumi_cli import ROOT, PulumiProject
 from tests.helpers.staged_project import staged_project
-from tests.sync.forge_standin import Forge, github_env, gitlab_env, running_forge
+from tests.review.ci_runner import JobRun, run_job
+from tests.sync.forge_standin import TOKEN, Forge, github_env, gitlab_env, running_forge
 
 ACCESS_KEY = "AKIA111122223333"  # supportlocal's account 111122223333, the account of the recorded event
 STACK = "prod"
 BRANCH = f"supportcases/sync/{STACK}"
 EVENT = Path(__file__).parent / "events" / "support-case-update-aws-reply.json"
+WORKFLOW = ROOT / ".github" / "workflows" / "support-sync.yml"
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 CODEOWNERS = """\
 # Last matching pattern wins (GitHub): db/ and billing/ override the catch-all.
@@ -102,6 +104,40 @@ class World:
             if summary.exists():
                 shutil.copy(summary, Path(out_dir, f"summary-{self.runs}.md"))
         return work, done.stdout
+
+    def workflow(self, forge: Forge, event: dict[str, Any]) -> JobRun:
+        """The workflow's own `run:` steps on a repository_dispatch of ``event`` (tests/review/ci_runner.py),
+        in a fresh checkout. Its `uses:` steps and "Set up" (the project's .venv and engine, linked in as
+        tools/setup.sh leaves them) are the runner's business."""
+        work = self.checkout()
+        shutil.copytree(ROOT / "tools", work / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+        (work / ".venv").symlink_to(ROOT / ".venv")
+        (work / ".engine").symlink_to(ROOT / ".engine")
+        workflow = yaml.safe_load(WORKFLOW.read_text())
+        steps = workflow["jobs"]["sync"]["steps"]
+        workflow["jobs"]["sync"]["steps"] = [step for step in steps if step.get("name") != "Set up"]
+        runner = self.scratch / f"runner-{self.runs}"
+        runner.mkdir()
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(runner),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "RUNNER_TEMP": str(runner),
+            "GITHUB_EVENT_NAME": "repository_dispatch",
+            **{
+                key: self.project.env[key]
+                for key in ("AWS_ENDPOINT_URL_SUPPORT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+            },
+            **github_env(forge),
+        }
+        context = {
+            "vars.PULUMI_BACKEND_URL": self.project.env["PULUMI_BACKEND_URL"],
+            "secrets.PULUMI_CONFIG_PASSPHRASE": self.project.env.get("PULUMI_CONFIG_PASSPHRASE", ""),
+            "matrix.stack": STACK,
+            "github.token": TOKEN,
+            "toJSON(github.event.client_payload)": json.dumps(event, indent=2),
+        }
+        return run_job(workflow, "sync", work, env, context, runner)
 
     def calls(self) -> Counter[str]:
         return Counter(call["operation"] for call in self.support.control.calls())
@@ -271,6 +307,26 @@ def test_replies_become_one_pull_request_per_stack_and_nothing_new_changes_nothi
         ]
         assert (control.calls(), forge.writes()) == ([], writes)
 
+        # The workflow itself, on the repository_dispatch that forwards AWS's event of a reply on aurora-lag.
+        aurora = world.case_id("db/aurora-lag")
+        control.reply(
+            aurora, "Please send the replica's CloudWatch metrics.", status="pending-customer-action"
+        )
+        shown = world.project.outputs()["cases"]["db/aurora-lag"]["displayId"]
+        event["detail"].update({"case-id": aurora, "display-id": shown})
+        run = world.workflow(forge, event)
+        synced = run.step("Sync")
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert f"the case is in {STACK}" in synced.stdout.splitlines()[0]
+        assert "AWS replied on 5 cases" in synced.stdout and "updated pull request #1" in synced.stdout
+        assert thread("db/aurora-lag") in forge.files(1)
+        assert synced.summary.startswith(f"## Support cases sync: stack `{STACK}`")
+        alert = run.step("Alert when a case waits on us")  # the alert: exit 3, two cases wait on us
+        assert (alert.returncode, alert.stdout.splitlines()[-1]) == (
+            3,
+            "5 case(s); 2 waiting on us (pending-customer-action)",
+        )
+
         # The same pipeline on GitLab: a project whose main has only the first transcripts.
         gitlab_remote = world.scratch / "gitlab.git"
         git(
@@ -289,7 +345,6 @@ def test_replies_become_one_pull_request_per_stack_and_nothing_new_changes_nothi
         git(moved, "mv", ".github/CODEOWNERS", ".gitlab/CODEOWNERS")
         git(moved, *IDENTITY, "commit", "--quiet", "-m", "CODEOWNERS where GitLab reads it")
         git(moved, "push", "--quiet", "origin", "main")
-        control.reply(world.case_id("db/aurora-lag"), "Please send the replica's CloudWatch metrics.")
     with running_forge(gitlab_remote) as gitlab:
         _, out = world.sync(gitlab, gitlab=True, remote=gitlab_remote)
         assert (
