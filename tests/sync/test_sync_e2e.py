@@ -294,6 +294,8 @@ def test_replies_become_one_pull_request_per_stack_and_nothing_new_changes_nothi
             Path(out_dir, "pull-request.md").write_text(
                 forge.requests[1]["title"] + "\n\n" + forge.requests[1]["body"]
             )
+            diff = git(world.remote, "diff", f"main...{BRANCH}", "--", thread("db/rds-failover"))
+            Path(out_dir, "pull-request.diff").write_text(diff + "\n")
 
         # An event of a case no stack holds syncs nothing and calls nothing.
         event["detail"]["case-id"] = "case-111122223333-muen-2022-7118885805350839"
