@@ -23,6 +23,7 @@ from provider.casefiles.yamlmarks import MarkedDocument, Pointer, Position, Yaml
 from provider.rules.approvals import Approvals
 from provider.rules.config import RULES_FILE, SEVERITIES, Rules, load_rules
 from provider.rules.plans import PLANS_FILE, REFRESH, PlansError, SupportPlans, find_plans
+from provider.rules.scancache import find_secrets_in_file
 from provider.rules.secrets import Finding, find_secrets
 
 CASES_FOLDER = "cases"
@@ -244,13 +245,12 @@ def _attachment_problems(
         return [marked.problem(pointer, f"{describe(pointer)} cannot be scanned for secrets: {error}")]
     if b"\0" in raw:
         return []  # a binary file: detect-secrets reads text only (docs/rules.md)
-    text = raw.decode("utf-8", errors="replace")
     shown = _shown(path)
     by = f"{marked.shown} {describe(pointer)}"
     rule, where = rules.where("secrets"), f"attachment (attached by {by})"
     return [
         RuleProblem(shown, found.line, found.col, _secret_message(where, found, rule), pointer, case.source)
-        for found in find_secrets(text, path.name, rules.allowed_secrets)
+        for found in find_secrets_in_file(raw, path.name, rules.allowed_secrets)
     ]
 
 

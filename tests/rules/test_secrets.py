@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from provider.casefiles.loader import load_cases
 from provider.rules.check import rule_problems
@@ -136,3 +139,24 @@ def test_scan_false_turns_the_rule_off_and_no_rules_file_means_no_rules(repo: Re
     assert rule_problems(cases, root=repo.root) == []
     repo.write("rules.yaml", "secrets: {scan: true}\n")
     assert len(rule_problems(cases, root=repo.root)) == 1
+
+
+def test_a_large_attachment_is_scanned_once_and_its_secret_found_deep_inside(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    repo.write("rules.yaml", RULES)
+    lines = [f"2026-11-24T03:12:{i % 60:02d}Z INFO request {i} served in 12 ms" for i in range(3000)]
+    lines[2500] = "2026-11-24T03:13:00Z DEBUG aws_access_key_id = AKIAZ7VRSQ4XJ2LMPQ5T"
+    repo.write("cases/evidence/big.log", "\n".join(lines) + "\n")
+    repo.write(
+        "cases/big.yaml", "subject: Slow\ncommunicationBody: See the log.\nattachments: [evidence/big.log]\n"
+    )
+    cases, _ = load_cases(["cases"], root=repo.root)
+    first = [str(problem) for problem in rule_problems(cases, root=repo.root)]
+    assert [line.split(": a secret")[0] for line in first] == ["cases/evidence/big.log:2501:48"]
+    [entry] = (tmp_path / "cache" / "support-cases-as-code" / "secrets").iterdir()
+    assert "AKIAZ7VRSQ4XJ2LMPQ5T" not in entry.read_text()
+    started = time.perf_counter()
+    assert [str(problem) for problem in rule_problems(cases, root=repo.root)] == first
+    assert time.perf_counter() - started < 0.5  # from the cache: the scan itself takes over a second
