@@ -13,7 +13,7 @@ F = "cases/case.yaml"
 TOP_LEVEL_KEYS = (
     "'subject', 'communicationBody', 'serviceCode', 'categoryCode', 'severityCode', 'issueType', "
     "'language', 'ccEmailAddresses', 'attachments', 'communications', 'status', 'caseId', 'displayId', "
-    "'aliases', 'sensitive' or 'account'"
+    "'aliases', 'sensitive', 'approvedBy' or 'account'"
 )
 
 
