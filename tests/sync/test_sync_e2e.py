@@ -29,6 +29,14 @@ STACK = "prod"
 BRANCH = f"supportcases/sync/{STACK}"
 EVENT = Path(__file__).parent / "events" / "support-case-update-aws-reply.json"
 WORKFLOW = ROOT / ".github" / "workflows" / "support-sync.yml"
+GITLAB_JOB = ROOT / ".gitlab" / "support-sync.gitlab-ci.yml"
+AWS_AND_PULUMI = (
+    "AWS_ENDPOINT_URL_SUPPORT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "PULUMI_BACKEND_URL",
+    "PULUMI_CONFIG_PASSPHRASE",
+)
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 CODEOWNERS = """\
 # Last matching pattern wins (GitHub): db/ and billing/ override the catch-all.
@@ -138,6 +146,41 @@ class World:
             "toJSON(github.event.client_payload)": json.dumps(event, indent=2),
         }
         return run_job(workflow, "sync", work, env, context, runner)
+
+    def gitlab_job(self, forge: Forge, remote: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+        """The GitLab job's before_script and script in one shell, as the runner runs them, in a fresh
+        checkout of ``remote``; the image's package install, tools/setup.sh (the project's .venv and engine
+        are linked in) and the push URL with the project token are the runner's business and left out."""
+        work = self.checkout(remote)
+        shutil.copytree(ROOT / "tools", work / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+        (work / ".venv").symlink_to(ROOT / ".venv")
+        (work / ".engine").symlink_to(ROOT / ".engine")
+        (job,) = yaml.safe_load(GITLAB_JOB.read_text()).values()
+        skipped = ("apt-get ", "bash tools/setup.sh", "git remote set-url ")
+        lines = [line for line in job["before_script"] + job["script"] if not line.startswith(skipped)]
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(self.scratch),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            **{key: self.project.env[key] for key in AWS_AND_PULUMI if key in self.project.env},
+            **{
+                key: str(value).replace("$CI_PROJECT_DIR", str(work))
+                for key, value in job["variables"].items()
+            },
+            **gitlab_env(forge),
+            "CI_PROJECT_DIR": str(work),
+            "CI_PIPELINE_SOURCE": "trigger",
+            **variables,
+        }
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "\n".join(lines)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
 
     def calls(self) -> Counter[str]:
         return Counter(call["operation"] for call in self.support.control.calls())
@@ -364,3 +407,13 @@ def test_replies_become_one_pull_request_per_stack_and_nothing_new_changes_nothi
             "storage-lead",
         ]
         assert request["title"] == f"AWS replied on 5 cases (stack {STACK})"
+
+        # The GitLab job itself, from the pipeline trigger that passes the case of AWS's event.
+        lambda_id = world.case_id("lambda-cold-starts")
+        control.reply(lambda_id, "The new runtime loads more modules at init; see the attached profile.")
+        job = world.gitlab_job(gitlab, gitlab_remote, SUPPORT_CASE_ID=lambda_id)
+        lines = job.stdout.splitlines()
+        assert lines[0].endswith(f"on case {lambda_id} (account 111122223333): the case is in {STACK}")
+        assert "updated merge request #1" in job.stdout
+        assert list(gitlab.requests) == [1]
+        assert (job.returncode, lines[-1]) == (3, "5 case(s); 2 waiting on us (pending-customer-action)")
