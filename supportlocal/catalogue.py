@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "catalogue" / "aws-support.json"
+from provider.casefiles.shipped import shipped
+
+# catalogue/aws-support.json in the repository, provider/data/ in the installed distribution.
+DEFAULT_PATH = shipped("catalogue/aws-support.json")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ The snapshot holds what DescribeServices and DescribeSeverityLevels answer (S4: 
 service codes and categories that the DescribeServices operation returns"), with provenance: each
 service says in ``verified`` whether public material (or a refresh from a real account) confirmed its
 code and its category list. Its shape is ``schemas/catalogue.schema.json``; readers ignore other keys.
+A repository without one (a team's own, written by ``supportcases init``) is checked against the snapshot
+this distribution ships; ``catalogue refresh`` writes the repository's own, which then wins.
 
 Checks: a ``serviceCode`` the snapshot lacks, a ``categoryCode`` not among the service's categories and
 a ``severityCode`` it does not offer are each an issue with the nearest real codes. A category list
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +27,15 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from provider.casefiles.schema import Issue, describe, join
+from provider.casefiles.shipped import shipped
 from provider.casefiles.suggest import closest, nearest_codes
 
 CATALOGUE_FILE = "catalogue/aws-support.json"  # under the repository root
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "catalogue.schema.json"
+# A repository without a catalogue of its own is checked against the snapshot this release ships.
+SHIPPED = shipped(CATALOGUE_FILE)
+SHIPPED_SHOWN = "the catalogue shipped with support-cases-as-code"
+SCHEMA_PATH = shipped("schemas/catalogue.schema.json")
 REFRESH = "python -m provider catalogue refresh"
-
-log = logging.getLogger(__name__)
 
 
 class CatalogueError(Exception):
@@ -101,36 +105,31 @@ class Catalogue:
         return message
 
 
-def find_catalogue(root: Path) -> Catalogue | None:
-    """The catalogue of the repository at ``root``; None (said once) when it has none.
+def find_catalogue(root: Path) -> Catalogue:
+    """The catalogue of the repository at ``root``: its own ``catalogue/aws-support.json`` (which
+    ``catalogue refresh`` writes), else the snapshot this distribution ships.
 
     Raises CatalogueError when the file exists but is not a catalogue.
     """
-    path = root / CATALOGUE_FILE
+    path, shown = catalogue_file(root)
     try:
         stat = path.stat()
-    except FileNotFoundError:
-        _say_missing(root)
-        return None
     except OSError as error:
         raise CatalogueError(f"cannot read the catalogue: {error.strerror}") from None
-    return _read(path, stat.st_mtime_ns, stat.st_size)
+    return _read(path, shown, stat.st_mtime_ns, stat.st_size)
 
 
-@functools.cache
-def _say_missing(root: Path) -> None:
-    log.warning(
-        "note: no %s in %s: serviceCode, categoryCode and severityCode are not checked against a "
-        "catalogue (`%s` writes one)",
-        CATALOGUE_FILE,
-        root,
-        REFRESH,
-    )
+def catalogue_file(root: Path) -> tuple[Path, str]:
+    """The catalogue file the case files of the repository at ``root`` are checked against, and how
+    messages name it: the repository's own when it has one, else the shipped snapshot."""
+    own = root / CATALOGUE_FILE
+    return (own, CATALOGUE_FILE) if os.path.lexists(own) else (SHIPPED, SHIPPED_SHOWN)
 
 
 @functools.lru_cache(maxsize=8)
-def _read(path: Path, _mtime: int, _size: int) -> Catalogue:
-    """The catalogue in ``path``; the modification time and size make a changed file be read again."""
+def _read(path: Path, shown: str, _mtime: int, _size: int) -> Catalogue:
+    """The catalogue in ``path``, named ``shown`` in messages; the modification time and size make a
+    changed file be read again."""
     try:
         document = json.loads(path.read_bytes())
     except json.JSONDecodeError as error:
@@ -151,7 +150,7 @@ def _read(path: Path, _mtime: int, _size: int) -> Catalogue:
         for entry in document["services"]
     }
     severities = tuple(level["code"] for level in document["severityLevels"])
-    return Catalogue(CATALOGUE_FILE, services, severities)
+    return Catalogue(shown, services, severities)
 
 
 @functools.cache

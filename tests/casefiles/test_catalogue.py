@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -157,16 +156,15 @@ def test_check_spec_checks_the_catalogue_too(catalogued: Repo) -> None:
     ]
 
 
-def test_without_a_catalogue_nothing_is_checked_and_that_is_said_once(
-    repo: Repo, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.WARNING)
-    assert repo.check(codes("anything-at-all", "whatever")) == []
-    assert repo.check(codes("something-else")) == []
-    assert [record.getMessage() for record in caplog.records] == [
-        f"note: no catalogue/aws-support.json in {repo.root}: serviceCode, categoryCode and severityCode are"
-        f" not checked against a catalogue ({REFRESH} writes one)"
+def test_without_a_catalogue_of_its_own_the_shipped_one_checks(repo: Repo) -> None:
+    # A team's repository (`supportcases init`) has no catalogue/: the distribution's snapshot applies.
+    assert repo.check(codes("amazon-dynamodb", "general-guidance")) == []
+    assert repo.check(codes("anything-at-all")) == [
+        f"{F}:3:14: serviceCode 'anything-at-all' is not a service code in the catalogue shipped with"
+        f" support-cases-as-code (if AWS added it since, run {REFRESH})"
     ]
+    repo.write("catalogue/aws-support.json", catalogue([service("anything-at-all")]))
+    assert repo.problems() == []  # the repository's own, once written, wins
 
 
 def test_a_broken_catalogue_is_a_located_problem(repo: Repo) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from provider.casefiles.catalogue import SHIPPED
 from provider.casefiles.loader import load_cases
 from provider.casefiles.schema import with_defaults
 from tests.casefiles.repo import Repo
@@ -21,11 +23,15 @@ text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max
 emails = st.from_regex(r"\A[a-z0-9._-]{1,12}@[a-z0-9-]{1,12}\.[a-z]{2,6}\Z")
 cc = st.lists(emails, max_size=10)
 communication = st.fixed_dictionaries({"communicationBody": text}, optional={"ccEmailAddresses": cc})
-spec = st.fixed_dictionaries(
+# A repository without a catalogue of its own is checked against the shipped one: codes come from it.
+CODES = [
+    {"serviceCode": service["code"], **({"categoryCode": category["code"]} if index else {})}
+    for service in json.loads(SHIPPED.read_text(encoding="utf-8"))["services"]
+    for index, category in enumerate(service["categories"][:2])
+]
+fields = st.fixed_dictionaries(
     {"subject": text, "communicationBody": text},
     optional={
-        "serviceCode": st.from_regex(r"\A[a-z][a-z0-9-]{0,40}\Z"),
-        "categoryCode": st.from_regex(r"\A[a-z][a-z0-9-]{0,40}\Z"),
         "severityCode": st.sampled_from(["low", "normal", "high", "urgent", "critical"]),
         "issueType": st.sampled_from(["technical", "customer-service"]),
         "language": st.sampled_from(["en", "ja", "ko", "zh", "es", "pt", "fr", "tr"]),
@@ -35,6 +41,7 @@ spec = st.fixed_dictionaries(
         "displayId": st.from_regex(r"\A[0-9]{1,16}\Z"),
     },
 )
+spec = st.builds(lambda document, codes: {**document, **codes}, fields, st.just({}) | st.sampled_from(CODES))
 
 
 def _load(repo: Repo, content: str) -> tuple[list[Any], list[str]]:
@@ -102,7 +109,7 @@ def test_duplicate_keys_are_found_wherever_they_are(
 def test_a_wrong_value_is_located_on_its_own_line(
     repo: Repo, keys: list[str], wrong: int, indent: int
 ) -> None:
-    values = {"subject": "s", "communicationBody": "b", "severityCode": "low", "serviceCode": "ec2"}
+    values = {"subject": "s", "communicationBody": "b", "severityCode": "low", "serviceCode": "aws-lambda"}
     lines = []
     for key in keys:
         value = "[1, 2]" if key == keys[wrong] else values[key]
