@@ -1,0 +1,400 @@
+"""The Pulumi engine, as far as the provider can tell: the program, preview, up, refresh and a kill.
+
+What it does, as the Pulumi engine does it (pulumi/dynamic/__main__.py for what each call receives):
+
+- The program is the real one (:func:`provider.stack.program.declare_cases`); each resource it declares
+  is captured where it would be registered (``pulumi.dynamic.Resource.__init__``) with its name, inputs
+  and aliases. A ``None`` input is dropped, as the SDK's serializer drops it.
+- ``check(old inputs, new inputs)``, ``diff(id, old outputs, checked inputs)``, ``create(checked)``,
+  ``update(id, old outputs, checked)``, ``delete(id, old outputs)``, ``read(id, old outputs)``; each
+  operation unpickles the provider afresh from the resource's ``__provider`` (a new process per run).
+- A resource declared under a new name with an alias naming one in the state takes that one over.
+- A step with no changes keeps the old outputs and stores the new inputs (the engine's "same" step).
+- State is saved only when an operation completes; a kill leaves the rest as it was (a killed create
+  leaves no resource: ``recover`` clears the pending operation). A failed operation leaves its resource
+  as it was; the other creates and updates still run (the engine starts them all at once), and once
+  any step failed no delete runs.
+- Each run is a new provider process: the process-wide books, the cases managed in this run and the
+  call clients' state start empty (the boto3 sessions are kept, they hold no case state).
+
+Steps run one after another (the engine runs them in parallel); deletes run after every create and update,
+in reverse order of the state.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import pickle
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+from pulumi.dynamic import Config as DynamicConfig
+from pulumi.dynamic import ConfigureRequest
+
+import provider.aws.calls as calls
+import provider.aws.casebook as casebook
+import provider.stack.program as program
+import provider.stack.resource as resource
+from provider.aws.support_api import ApiSettings
+from provider.casefiles.loader import load_cases
+from provider.planning.reference import normalise
+from provider.review.cases import review
+from provider.review.state import records_from_state
+from provider.stack.types import SUPPORT_CASE_TYPE
+from tests.model.inprocess import Killed, Wire
+
+PROJECT = STACK = "model"
+PROVIDER_KEY = "__provider"
+
+# (API call, normalised body or "") for one Support API write.
+Call = tuple[str, str]
+
+
+@dataclass
+class Resource:
+    """One resource of the state: its id, the inputs check returned and the outputs last saved."""
+
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+@dataclass
+class Declared:
+    """One resource the program declared."""
+
+    name: str
+    inputs: dict[str, Any]
+    aliases: list[str]
+
+
+@dataclass
+class Program:
+    """What one run of the program declared, or why it stopped (its errors, as it logged them)."""
+
+    declared: list[Declared] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    """What ``pulumi preview`` and ``python -m provider plan`` say ``up`` will write, per case name."""
+
+    refused: list[str] = field(default_factory=list)  # program errors and check failures
+    outbox: dict[str, list[Call]] = field(default_factory=dict)  # the preview's outbox per changed case
+    plan: dict[str, list[Call]] = field(default_factory=dict)  # the review plan per case
+
+
+@dataclass
+class Outcome:
+    """One resource operation of a run."""
+
+    name: str
+    op: str  # create, update, same, delete, read
+    error: BaseException | None = None
+    killed: bool = False
+
+
+@dataclass
+class Run:
+    """What one ``up`` or ``refresh`` did."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    killed: bool = False
+    first_call: int = 0  # index of its first entry in supportlocal's call log
+
+    def failed(self) -> list[Outcome]:
+        """The operations that raised (a kill excluded)."""
+        return [outcome for outcome in self.outcomes if outcome.error is not None]
+
+
+def wire_form(value: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as the engine receives them: JSON, top-level ``None`` values dropped."""
+    return json.loads(json.dumps({key: item for key, item in value.items() if item is not None}))
+
+
+def _declaring(into: Program) -> Callable[..., None]:
+    """Stand-in for ``pulumi.dynamic.Resource.__init__``: records the registration instead."""
+
+    def register(res: Any, provider: Any, name: str, props: Any, opts: Any = None) -> None:
+        inputs = wire_form(props)
+        inputs[PROVIDER_KEY] = base64.b64encode(pickle.dumps(provider)).decode()
+        aliases = [alias.name for alias in (getattr(opts, "aliases", None) or []) if alias.name != name]
+        into.declared.append(Declared(name, inputs, list(dict.fromkeys(aliases))))
+        for key in getattr(type(res), "__annotations__", {}):
+            setattr(res, key, None)
+
+    return register
+
+
+class _Log:
+    def __init__(self, into: Program) -> None:
+        self.into = into
+
+    def error(self, message: str, *_: Any, **__: Any) -> None:
+        self.into.errors.append(message)
+
+    def warn(self, message: str, *_: Any, **__: Any) -> None:
+        pass
+
+    def info(self, message: str, *_: Any, **__: Any) -> None:
+        pass
+
+    debug = info
+
+
+def _pulumi_for(into: Program) -> Any:
+    """The ``pulumi`` module as the program sees it, with the engine's side stubbed out."""
+    shim = type("PulumiShim", (), {})()
+    for name in dir(pulumi):
+        if not name.startswith("__"):
+            setattr(shim, name, getattr(pulumi, name))
+    shim.export = lambda *_args, **_kwargs: None
+    shim.get_project = lambda: PROJECT
+    shim.get_stack = lambda: STACK
+    shim.log = _Log(into)
+    return shim
+
+
+def run_program(settings: ApiSettings) -> Program:
+    """Run the Pulumi program in the working directory (its errors recorded, as the engine shows them)."""
+    ran = Program()
+    saved = (pulumi.dynamic.Resource.__init__, program.pulumi)
+    pulumi.dynamic.Resource.__init__ = _declaring(ran)  # type: ignore[method-assign]
+    program.pulumi = _pulumi_for(ran)
+    try:
+        program.declare_cases("cases", settings)
+    except pulumi.RunError as error:
+        ran.errors.append(str(error))
+        ran.declared = []
+    finally:
+        pulumi.dynamic.Resource.__init__, program.pulumi = saved  # type: ignore[method-assign]
+    return ran
+
+
+_PROVIDERS: dict[str, Any] = {}  # the provider process's providers, by their pickled form (as the SDK's)
+
+
+def _provider(props: Mapping[str, Any], config: Mapping[str, str]) -> resource.SupportCaseProvider:
+    """The provider of a resource, unpickled from its ``__provider`` and configured with the stack config
+    (as ``pulumi.dynamic.__main__.get_provider`` does)."""
+    key = props[PROVIDER_KEY]
+    found = _PROVIDERS.get(key)
+    if found is None:
+        found = _PROVIDERS[key] = pickle.loads(base64.b64decode(key))
+        found.configure(ConfigureRequest(DynamicConfig(raw_config=dict(config), project_name=PROJECT)))
+    return found
+
+
+def new_process() -> None:
+    """The next run is a new provider process: nothing of the last one is remembered."""
+    casebook._BOOKS.clear()
+    resource._MANAGED.clear()
+    calls._APIS.clear()
+    _PROVIDERS.clear()
+
+
+@contextmanager
+def _quiet_pulumi_log() -> Iterator[None]:
+    """The provider warns through ``pulumi.log`` (to the engine); outside one it would print."""
+    saved = resource.pulumi.log.warn
+    resource.pulumi.log.warn = lambda *_args, **_kwargs: None
+    try:
+        yield
+    finally:
+        resource.pulumi.log.warn = saved
+
+
+def body_of(entry: Mapping[str, Any]) -> str:
+    """An outbox entry's body as one normalised string."""
+    lines = entry.get("communicationBody") or []
+    return normalise("\n".join(lines) if isinstance(lines, list) else str(lines))
+
+
+@dataclass
+class Engine:
+    """One stack: its state, and the runs made on it."""
+
+    config: dict[str, str]  # the stack config, ``supportcases:*`` keys, values as the engine gives them
+    wire: Wire
+    state: dict[str, Resource] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> ApiSettings:
+        """What the program reads of the stack config."""
+        prefix = "supportcases:"
+        return ApiSettings.from_config({k.removeprefix(prefix): v for k, v in self.config.items()})
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _match(self, declared: Declared, claimed: set[str]) -> str | None:
+        """The state resource a declared one is: its own name, else the first alias found."""
+        for name in (declared.name, *declared.aliases):
+            if name in self.state and name not in claimed:
+                return name
+        return None
+
+    def export(self) -> dict[str, Any]:
+        """The state as ``pulumi stack export`` writes it (what ``python -m provider plan`` reads)."""
+        prefix = f"urn:pulumi:{STACK}::{PROJECT}::{SUPPORT_CASE_TYPE}::"
+        return {
+            "deployment": {
+                "resources": [
+                    {"urn": prefix + name, "id": res.id, "inputs": res.inputs, "outputs": res.outputs}
+                    for name, res in self.state.items()
+                ]
+            }
+        }
+
+    # --- preview -------------------------------------------------------------------------------------
+
+    def preview(self) -> Preview:
+        """``pulumi preview`` (check, diff) and ``python -m provider plan`` (the review) of the files now."""
+        new_process()
+        shown = Preview()
+        ran = run_program(self.settings)
+        if ran.errors:
+            shown.refused = ran.errors
+            return shown
+        claimed: set[str] = set()
+        for declared in ran.declared:
+            old_name = self._match(declared, claimed)
+            old = self.state.get(old_name) if old_name else None
+            if old_name:
+                claimed.add(old_name)
+            prov = _provider(declared.inputs, self.config)
+            checked = prov.check(copy.deepcopy(old.inputs) if old else {}, copy.deepcopy(declared.inputs))
+            if checked.failures:
+                shown.refused += [f"{failure.property}: {failure.reason}" for failure in checked.failures]
+                continue
+            news = wire_form(checked.inputs)
+            changes = True
+            if old is not None:
+                changes = bool(prov.diff(old.id, copy.deepcopy(old.outputs), news).changes)
+            if changes:
+                shown.outbox[declared.name] = [
+                    (entry["call"], body_of(entry)) for entry in news.get("outbox") or []
+                ]
+        if shown.refused:
+            return shown
+        cases, problems = load_cases(["cases"], root=Path.cwd())
+        assert not problems, problems  # the program ran without errors
+        stack = f"{PROJECT}/{STACK}" if self.settings.reference_trailer else None
+        for case_plan in review(cases, records_from_state(self.export()), stack):
+            if case_plan.refusals:
+                shown.refused += list(case_plan.refusals)
+            elif case_plan.actions:
+                shown.plan[case_plan.name] = [
+                    (_API.get(action.op, action.op), normalise(action.body) if action.body else "")
+                    for action in case_plan.actions
+                ]
+        return shown
+
+    # --- up ------------------------------------------------------------------------------------------
+
+    def up(self) -> Run:
+        """``pulumi up`` of the files now (after its preview passed), killed where the wire says."""
+        new_process()
+        run = Run(first_call=len(self.wire.calls()))
+        ran = run_program(self.settings)
+        assert not ran.errors, ran.errors  # the preview passed: the program runs the same
+        claimed: set[str] = set()
+        try:
+            with _quiet_pulumi_log():
+                for declared in ran.declared:
+                    old_name = self._match(declared, claimed)
+                    if old_name:
+                        claimed.add(old_name)
+                    self._register(declared, old_name, run)
+                if not run.failed():
+                    for name in reversed([name for name in self.state if name not in claimed]):
+                        if name in {declared.name for declared in ran.declared}:
+                            continue
+                        self._step(run, name, "delete", lambda name=name: self._delete(name))
+        except Killed:
+            run.killed = True
+        return run
+
+    def _step(self, run: Run, name: str, op: str, action: Callable[[], None]) -> None:
+        outcome = Outcome(name, op)
+        run.outcomes.append(outcome)
+        try:
+            action()
+        except Killed:
+            outcome.killed = True
+            raise
+        except Exception as error:  # the engine reports it and goes on with the other resources
+            outcome.error = error
+
+    def _register(self, declared: Declared, old_name: str | None, run: Run) -> None:
+        old = self.state.get(old_name) if old_name else None
+        prov = _provider(declared.inputs, self.config)
+        checked = prov.check(copy.deepcopy(old.inputs) if old else {}, copy.deepcopy(declared.inputs))
+        assert not checked.failures, checked.failures  # the preview passed
+        news = wire_form(checked.inputs)
+        if old is None:
+
+            def create() -> None:
+                result = _provider(news, self.config).create(copy.deepcopy(news))
+                self.wire.maybe_kill()
+                outputs = wire_form({**result.outs, PROVIDER_KEY: news[PROVIDER_KEY]})
+                self.state[declared.name] = Resource(str(result.id), news, outputs)
+
+            self._step(run, declared.name, "create", create)
+            return
+        assert old_name is not None
+        changes = bool(prov.diff(old.id, copy.deepcopy(old.outputs), news).changes)
+        if not changes:
+            self._rename(old_name, declared.name, Resource(old.id, news, old.outputs))
+            run.outcomes.append(Outcome(declared.name, "same"))
+            return
+
+        def update() -> None:
+            result = _provider(news, self.config).update(old.id, copy.deepcopy(old.outputs), copy.deepcopy(news))
+            self.wire.maybe_kill()
+            outputs = wire_form({**result.outs, PROVIDER_KEY: news[PROVIDER_KEY]})
+            self._rename(old_name, declared.name, Resource(old.id, news, outputs))
+
+        self._step(run, declared.name, "update", update)
+
+    def _rename(self, old_name: str, name: str, res: Resource) -> None:
+        if old_name != name:
+            del self.state[old_name]
+        self.state[name] = res
+
+    def _delete(self, name: str) -> None:
+        old = self.state[name]
+        _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
+        self.wire.maybe_kill()
+        del self.state[name]
+
+    # --- refresh -------------------------------------------------------------------------------------
+
+    def refresh(self) -> Run:
+        """``pulumi refresh``: read every resource; outputs saved as each read completes."""
+        new_process()
+        run = Run(first_call=len(self.wire.calls()))
+        try:
+            for name in list(self.state):
+                old = self.state[name]
+
+                def read(name: str = name, old: Resource = old) -> None:
+                    result = _provider(old.outputs, self.config).read(old.id, copy.deepcopy(old.outputs))
+                    self.wire.maybe_kill()
+                    outputs = wire_form({**result.outs, PROVIDER_KEY: old.outputs[PROVIDER_KEY]})
+                    self.state[name] = Resource(str(result.id), old.inputs, outputs)
+
+                self._step(run, name, "read", read)
+        except Killed:
+            run.killed = True
+        return run
+
+
+_API = {"adopt": "DescribeCases", "create": "CreateCase", "send": "AddCommunicationToCase", "resolve": "ResolveCase"}
