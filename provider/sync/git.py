@@ -50,7 +50,10 @@ class Git:
         return self.run("branch", "--show-current")
 
     def remote_head(self, branch: str) -> str | None:
-        """The remote's head of ``branch`` (fetched into ``refs/remotes/<remote>/<branch>``), or None."""
+        """The remote's head of ``branch`` (fetched into ``refs/remotes/<remote>/<branch>``), or None (also
+        when the repository has no such remote: a ``--dry-run`` on a clone of nothing)."""
+        if self.remote not in self.run("remote").split():
+            return None
         listed = self.run("ls-remote", "--heads", self.remote, f"refs/heads/{branch}")
         if not listed:
             return None

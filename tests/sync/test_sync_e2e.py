@@ -293,8 +293,16 @@ def test_replies_become_one_pull_request_per_stack_and_nothing_new_changes_nothi
         assert unchanged == world.calls()  # exactly the calls of `pulumi refresh` alone
         assert set(unchanged) == {"DescribeCases"}
 
-        # A third reply updates the same pull request.
+        # A third reply: --dry-run says what it would push, pushing and opening nothing.
         control.reply(world.case_id("lambda-cold-starts"), "Which runtime version do the functions use?")
+        _, out = world.sync(forge, "--dry-run")
+        assert out.splitlines()[-1] == (
+            f"sync {STACK}: AWS replied on 3 cases (stack {STACK}): would push {BRANCH} "
+            "(--dry-run: nothing pushed)"
+        )
+        assert (git(world.remote, "rev-parse", BRANCH), forge.writes()) == (head, writes)
+
+        # The run after it updates the same pull request.
         _, out = world.sync(forge)
         assert "updated pull request #1" in out
         assert list(forge.requests) == [1]
