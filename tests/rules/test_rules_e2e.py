@@ -21,6 +21,8 @@ KEYS = {"prod": "AKIA111111111111", "biz": "AKIA222222222222", "free": "AKIA3333
 PLANS = {"111111111111": "enterprise", "222222222222": "business", "333333333333": "basic"}
 RULES = """\
 severityCeilings:
+  accounts:
+    biz: high
   folders:
     experiments: low
 approval:
@@ -45,12 +47,18 @@ REFUSED = {  # case file -> (its text, the start of the refusal)
         BODY.format(subject="Copy the vendor", line="Please copy our vendor.")
         + "ccEmailAddresses: [x@gmail.com]\n",
         "cases/cc.yaml:4:20: ccEmailAddresses[0] 'x@gmail.com' is not at an allowed domain (example.com; "
-        "rule ccDomains, rules.yaml:6:1)",
+        "rule ccDomains, rules.yaml:8:1)",
     ),
     "cases/experiments/ceiling.yaml": (
         BODY.format(subject="Try a thing", line="A question.") + "severityCode: normal\n",
         "cases/experiments/ceiling.yaml:4:15: severityCode 'normal' is over the ceiling 'low' for folder "
-        "cases/experiments/ (rule severityCeilings, rules.yaml:3:5)",
+        "cases/experiments/ (rule severityCeilings, rules.yaml:5:5)",
+    ),
+    "cases/biz-urgent.yaml": (
+        BODY.format(subject="Biz down", line="Biz fails.")
+        + "severityCode: urgent\napprovedBy: alice\naccount: biz\n",
+        "cases/biz-urgent.yaml:4:15: severityCode 'urgent' is over the ceiling 'high' for account 'biz' "
+        "(rule severityCeilings, rules.yaml:3:5)",
     ),
     "cases/unapproved.yaml": (
         BODY.format(subject="Orders down", line="Orders fail.") + "severityCode: urgent\n",
@@ -80,6 +88,8 @@ ALLOWED = {  # the same files as they may be written
     "cases/critical-on-business.yaml": BODY.format(subject="Checkout down", line="Checkout fails.")
     + "severityCode: critical\napprovedBy: alice\naccount: prod\n",
     "cases/on-basic.yaml": BODY.format(subject="Billing question", line="Why two lines?") + "account: biz\n",
+    "cases/biz-urgent.yaml": BODY.format(subject="Biz down", line="Biz fails.")
+    + "severityCode: high\naccount: biz\n",
 }
 
 
@@ -138,7 +148,8 @@ def test_every_rule_and_plan_refuses_preview_and_plan_with_zero_calls_and_the_al
         said = preview.stdout + preview.stderr
         assert preview.returncode != 0
         assert [start for _, start in REFUSED.values() if f"error: {start}" not in said] == [], said
-        assert f"error: {len(REFUSED)} problem(s) in the case files; nothing was sent to AWS" in said
+        # critical on biz breaks its plan and its ceiling: one more problem than files
+        assert f"error: {len(REFUSED) + 1} problem(s) in the case files; nothing was sent to AWS" in said
         plan = provider(project, "plan", "--stack", "rules")
         assert plan.returncode == 1
         assert [start for _, start in REFUSED.values() if start not in plan.stdout] == [], plan.stdout
@@ -146,6 +157,13 @@ def test_every_rule_and_plan_refuses_preview_and_plan_with_zero_calls_and_the_al
 
         write(project, ALLOWED, "connect user=orders (password from the vault)")
         assert provider(project, "plan", "--stack", "rules").returncode == 0
+        # in a pull request pipeline, alice must have approved it
+        project.env["SUPPORTCASES_APPROVERS"] = "bob"
+        plan = provider(project, "plan", "--stack", "rules")
+        assert plan.returncode == 1
+        refused = [line.split(":")[0] for line in plan.stdout.splitlines() if "has not approved" in line]
+        assert refused == ["cases/critical-on-business.yaml", "cases/unapproved.yaml"]
+        del project.env["SUPPORTCASES_APPROVERS"]
         project.preview()
         assert support.control.calls() == []
         project.up()
