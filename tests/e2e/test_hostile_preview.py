@@ -3,7 +3,10 @@ and why, and not one Support API call is made (supportlocal's call log)."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from supportlocal.launcher import Endpoint, running_server
 from tests.casefiles.hostile_corpus import install, shown
 from tests.helpers.pulumi_cli import ROOT, PulumiProject, copy_project
+from tests.helpers.staged_project import staged_project
 
 ACCESS_KEY = "AKIA444444444444"
 REFUSED = "problem(s) in the case files; nothing was sent to AWS"
@@ -87,3 +91,161 @@ def test_one_hostile_file_alone(tmp_path: Path, support: Endpoint, case_file: st
     [line] = expected[case_file]
     assert f"error: {line}" in said
     assert f"error: 1 {REFUSED}" in said
+
+
+# Issue 16, items 7, 8, 10 and 14: one case per file, attachments only of the repository's own files,
+# a plan for a stack never deployed. Each through the real CLI, supportlocal's call log the truth.
+
+VALID_CASE = "subject: Elevated 5xx errors on lb-1\ncommunicationBody: The target group returns HTTP 502.\n"
+CASE_ID = "case-123456789012-muen-2026-6230ea95ad0336cf"
+
+
+def staged(base: Path, support: Endpoint, files: dict[str, str]) -> PulumiProject:
+    """A staged project (its own stack, selected and never deployed) whose repository holds ``files``."""
+    project = staged_project(base / "project", support.url, ACCESS_KEY, stack="hostile")
+    for path, text in files.items():
+        (project.workdir / path).parent.mkdir(parents=True, exist_ok=True)
+        (project.workdir / path).write_text(text, encoding="utf-8")
+    return project
+
+
+def provider_cli(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m provider ARGS`` in the project, with the environment `pulumi` runs in."""
+    return subprocess.run(
+        [sys.executable, "-m", "provider", *args],
+        cwd=project.workdir,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def refused_everywhere(project: PulumiProject, support: Endpoint, line: str) -> None:
+    """`validate`, `plan`, `pulumi preview` and `pulumi up` each refuse the case files, saying ``line``,
+    and not one Support API call is made."""
+    validated = provider_cli(project, "validate")
+    assert validated.returncode == 1 and line in validated.stdout.splitlines(), validated.stdout
+    planned = provider_cli(project, "plan")
+    assert planned.returncode == 1 and line in planned.stdout, planned.stdout + planned.stderr
+    assert f"error: {line}" in refused_preview(project, support)
+    support.control.reset_calls()
+    upped = project.run("up", "--yes", "--skip-preview", check=False)
+    assert upped.returncode != 0 and f"error: {line}" in upped.stdout + upped.stderr
+    assert support.control.calls() == []
+
+
+def test_a_case_name_holding_the_urn_delimiter_is_refused(tmp_path: Path, support: Endpoint) -> None:
+    # issue 16 item 7: an approved "colon::name: new case" let the engine open a case for "name"
+    project = staged(tmp_path, support, {"cases/colon::name.yaml": VALID_CASE})
+    line = (
+        "cases/colon::name.yaml:1:1: the case name 'colon::name' holds '::', the delimiter of the engine's "
+        "resource URNs: rename the file"
+    )
+    refused_everywhere(project, support, line)
+
+
+def test_an_alias_holding_the_urn_delimiter_is_refused(tmp_path: Path, support: Endpoint) -> None:
+    project = staged(tmp_path, support, {"cases/renamed.yaml": VALID_CASE + "aliases: ['old::name']\n"})
+    line = (
+        "cases/renamed.yaml:3:11: aliases[0] 'old::name' holds '::', the delimiter of the engine's "
+        "resource URNs"
+    )
+    refused_everywhere(project, support, line)
+
+
+def test_two_files_adopting_one_case_are_refused_before_any_call(tmp_path: Path, support: Endpoint) -> None:
+    # issue 16 item 8: both adopted the case; removing one resolved what the other still declared open
+    adopting = VALID_CASE + f"caseId: {CASE_ID}\n"
+    project = staged(tmp_path, support, {"cases/a.yaml": adopting, "cases/b.yaml": adopting})
+    line = f"cases/a.yaml:3:9: caseId '{CASE_ID}' is also declared by 'cases/b.yaml': one case file per case"
+    refused_everywhere(project, support, line)
+
+
+def git(project: PulumiProject, *args: str) -> None:
+    subprocess.run(["git", "-C", str(project.workdir), *args], check=True, capture_output=True, timeout=60)
+
+
+def test_git_config_and_pulumi_credentials_are_never_uploaded(tmp_path: Path, support: Endpoint) -> None:
+    # issue 16 item 10: `attachments: [../.git/config]` (where actions/checkout keeps the CI token)
+    # validated and was uploaded; so was a Pulumi credentials file inside the repository
+    credentials = '{"current": "https://api.pulumi.com", "accessTokens": {"https://api.pulumi.com": "pul-0"}}'
+    files = {
+        "cases/leak.yaml": VALID_CASE + "attachments: [../.git/config]\n",
+        "cases/token.yaml": VALID_CASE.replace("lb-1", "lb-2")
+        + "attachments: [../.pulumi/credentials.json]\n",
+        ".pulumi/credentials.json": credentials,
+    }
+    project = staged(tmp_path, support, files)
+    git(project, "init", "-q")
+    git(
+        project, "config", "http.https://github.com/.extraheader", "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW4="
+    )
+    git(project, "add", "-f", "cases", ".pulumi/credentials.json")
+    leak = (
+        "cases/leak.yaml:3:15: attachment '../.git/config' is inside .git/, git's own store "
+        "(actions/checkout writes the CI token into .git/config): it is never attached"
+    )
+    refused_everywhere(project, support, leak)
+    said = refused_preview(project, support)
+    assert any(
+        line.startswith(
+            "error: cases/token.yaml:3:15: attachment '../.pulumi/credentials.json' is inside .pulumi/"
+        )
+        for line in said
+    )
+
+
+def test_an_untracked_attachment_is_refused_then_sent_once_tracked(tmp_path: Path, support: Endpoint) -> None:
+    project = staged(
+        tmp_path,
+        support,
+        {"cases/lb.yaml": VALID_CASE + "attachments: [trace.log]\n", "cases/trace.log": "GET / 502\n"},
+    )
+    git(project, "init", "-q")
+    git(project, "add", "cases/lb.yaml")
+    line = (
+        "cases/lb.yaml:3:15: attachment 'trace.log' is not a file git tracks: commit it first (a file git "
+        "does not track is never attached)"
+    )
+    refused_everywhere(project, support, line)
+    git(project, "add", "cases/trace.log")
+    support.control.reset_calls()
+    project.up()
+    operations = [call["operation"] for call in support.control.calls()]
+    assert (operations.count("AddAttachmentsToSet"), operations.count("CreateCase")) == (1, 1)
+
+
+def test_plan_on_a_stack_never_deployed_plans_every_case_new(tmp_path: Path, support: Endpoint) -> None:
+    # issue 16 item 14: `plan` on a selected, never-deployed stack exited 2 ("no resource to tell the
+    # stack's name by")
+    project = staged(tmp_path, support, {"cases/fresh.yaml": VALID_CASE.replace("lb-1", "lb-9")})
+    support.control.reset_calls()
+    planned = provider_cli(project, "plan")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "fresh" in planned.stdout and "CreateCase" in planned.stdout
+    detailed = provider_cli(project, "plan", "--detailed-exitcode", "--format", "json")
+    assert detailed.returncode == 2, detailed.stderr
+    [case] = json.loads(detailed.stdout)["cases"]
+    assert (case["name"], case["change"]) == ("fresh", "new case")
+    assert support.control.calls() == []
+    project.up()
+    assert [call["operation"] for call in support.control.calls()].count("CreateCase") == 1
+    assert provider_cli(project, "plan", "--detailed-exitcode").returncode == 0
+
+
+def test_a_file_name_holding_a_newline_is_printed_on_one_line(tmp_path: Path, support: Endpoint) -> None:
+    # issue 16 item 14: validate printed the file name raw, splitting file:line:col
+    project = staged(
+        tmp_path, support, {"cases/two\nlines.yaml": VALID_CASE, "cases/rtl\u202eevil.yaml": VALID_CASE}
+    )
+    validated = provider_cli(project, "validate")
+    assert validated.returncode == 1
+    lines = validated.stdout.splitlines()
+    assert lines[0].startswith(
+        "cases/rtl\\u202eevil.yaml:1:1: the case name 'rtl\\u202eevil' holds a character"
+    )
+    assert lines[1].startswith("cases/two\\nlines.yaml:1:1: the case name 'two\\nlines' holds a character")
+    said = refused_preview(project, support)
+    assert any(line.startswith("error: cases/two\\nlines.yaml:1:1:") for line in said)
