@@ -91,7 +91,8 @@ class S3Backend:
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
-    def _endpoint(self) -> str | None:
+    def endpoint_url(self) -> str | None:
+        """The endpoint the URL names, with the scheme pulumi gives it; None for AWS's own."""
         endpoint = self.options.get("endpoint")
         if not endpoint:
             return None
@@ -131,7 +132,7 @@ class S3Backend:
             }
         return session.client(
             "s3",
-            endpoint_url=self._endpoint(),
+            endpoint_url=self.endpoint_url(),
             use_ssl=not _flag(self.options, "disable_https"),
             config=config,
             **credentials,

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +26,9 @@ import yaml
 from supportlocal.launcher import Endpoint, running_server
 from tests.helpers.process_tree import freeze_tree, kill_tree
 from tests.helpers.pulumi_cli import PulumiCommandError, PulumiProject
-from tests.helpers.s3_server import S3_ACCESS_KEY, S3Server, running_s3_server
+from tests.helpers.s3_server import S3_ACCESS_KEY
 from tests.helpers.staged_project import staged_project
+from tests.helpers.state_backends import KINDS, StateBackend, second_checkout, state_backend
 
 ACCESS_KEY = "AKIA333333333333"
 ACCOUNT = "333333333333"
@@ -55,58 +53,26 @@ class World:
 
     project: PulumiProject
     endpoint: Endpoint
-    backend: str  # "file" or "s3"
-    s3: S3Server | None = None
-    bucket: str = ""
-
-    @property
-    def lock_folder(self) -> str:
-        return f".pulumi/locks/organization/support-cases/{self.project.stack}"
+    backend: StateBackend
 
     def lock_keys(self) -> list[str]:
-        """The stack's lock objects, relative to the backend's root."""
-        if self.s3 is not None:
-            return self.s3.keys(self.bucket, self.lock_folder + "/")
-        folder = self.project.backend_dir / self.lock_folder
-        return sorted(f"{self.lock_folder}/{path.name}" for path in folder.glob("*.json"))
-
-    def read(self, key: str) -> bytes:
-        if self.s3 is not None:
-            return bytes(self.s3.client().get_object(Bucket=self.bucket, Key=key)["Body"].read())
-        return (self.project.backend_dir / key).read_bytes()
-
-    def write(self, key: str, content: bytes) -> None:
-        if self.s3 is not None:
-            self.s3.client().put_object(Bucket=self.bucket, Key=key, Body=content)
-        else:
-            (self.project.backend_dir / key).write_bytes(content)
-
-    def checkout(self, dest: Path) -> PulumiProject:
-        """A second checkout of the same repository (its committed stack file too), same stack and state."""
-        shutil.copytree(self.project.workdir, dest)
-        other = PulumiProject(dest, stack=self.project.stack, backend_dir=self.project.backend_dir)
-        other.env = dict(self.project.env)
-        return other
+        return self.backend.lock_keys(self.project.stack)
 
 
-@pytest.fixture(params=["file", "s3"])
+@pytest.fixture(params=KINDS)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with ExitStack() as stack:
-        endpoint = stack.enter_context(running_server(tmp_path / "supportlocal", quotas=False))
-        s3, bucket, extra_env = None, "", {}
-        if request.param == "s3":
-            s3 = stack.enter_context(running_s3_server(tmp_path / "s3"))
-            bucket = f"state-{uuid.uuid4().hex[:12]}"
-            s3.create_bucket(bucket)
-            extra_env = {"PULUMI_BACKEND_URL": s3.backend_url(bucket), **s3.env}
+    with (
+        running_server(tmp_path / "supportlocal", quotas=False) as endpoint,
+        state_backend(request.param, tmp_path / "state") as backend,
+    ):
         project = staged_project(
-            tmp_path / "project", endpoint.url, ACCESS_KEY, stack="recovery", extra_env=extra_env
+            tmp_path / "project", endpoint.url, ACCESS_KEY, stack="recovery", extra_env=backend.env
         )
         for name, document in CASES.items():
             (project.workdir / "cases" / f"{name}.yaml").write_text(yaml.safe_dump(document))
-        yield World(project, endpoint, request.param, s3, bucket)
-        if s3 is not None:  # the state's credentials reached the bucket, and no other
-            assert set(s3.access_key_ids) == {S3_ACCESS_KEY}
+        yield World(project, endpoint, backend)
+        if backend.s3 is not None:  # the state's credentials reached the bucket, and no other
+            assert set(backend.s3.access_key_ids) == {S3_ACCESS_KEY}
         assert {call["account"] for call in endpoint.control.calls()} <= {ACCOUNT}
 
 
@@ -231,13 +197,13 @@ def test_recover_refuses_while_another_checkout_holds_the_lock(world: World, tmp
     """Issue 16, item 13: on an S3 backend, recover in one checkout removed the lock of a live `up` in
     another, and the two `up`s then sent the same message twice."""
     project, endpoint = world.project, world.endpoint
-    other = world.checkout(tmp_path / "other-checkout")
+    other = second_checkout(project, tmp_path / "other-checkout")
     # The `up` holds the lock for 12 s more after its first CreateCase: its follow-up message is slow.
     endpoint.control.set_faults(latency_ms=12_000, operations=["AddCommunicationToCase"])
     process = start_up_until_first_create(world)
     try:
         (held,) = world.lock_keys()
-        holder = json.loads(world.read(held))
+        holder = json.loads(world.backend.read(held))
         assert holder["pid"] == process.pid
 
         done = recover(other)
@@ -262,13 +228,15 @@ def test_recover_leaves_a_lock_it_cannot_check_unless_forced(world: World, lock:
     killed_up(world)
     (key,) = world.lock_keys()
     if lock == "another machine":
-        world.write(key, json.dumps({**json.loads(world.read(key)), "hostname": "ci-runner-7"}).encode())
+        lock_content = json.loads(world.backend.read(key))
+        world.backend.write(key, json.dumps({**lock_content, "hostname": "ci-runner-7"}).encode())
     else:
-        world.write(key, b"{")
+        world.backend.write(key, b"{")
 
     done = recover(project)
     assert done.returncode == 1
-    expected = "on another machine" if lock == "another machine" else f"an unreadable lock ({key}"
+    name = key.rpartition("/")[2]
+    expected = "on another machine" if lock == "another machine" else f"{name}), which names no process"
     assert expected in done.stdout
     assert "run recover --force" in done.stdout
     assert world.lock_keys() == [key]
@@ -288,7 +256,8 @@ def test_recover_repairs_a_metadata_file_cut_short_by_the_kill(world: World) -> 
     1 of 20 crash-harness trials); every pulumi command then fails to load the checkpoint."""
     project = world.project
     killed_up(world)
-    sidecar = project.backend_dir / ".pulumi" / "stacks" / "support-cases" / f"{project.stack}.json.attrs"
+    assert world.backend.root is not None
+    sidecar = world.backend.root / ".pulumi" / "stacks" / "support-cases" / f"{project.stack}.json.attrs"
     sidecar.write_text("")
     with pytest.raises(PulumiCommandError, match="failed to load checkpoint: EOF"):
         project.run("cancel", "--yes")

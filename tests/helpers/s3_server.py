@@ -50,8 +50,8 @@ class S3Server:
     env: dict[str, str]
     access_key_ids: list[str] = field(default_factory=list)
 
-    def backend_url(self, bucket: str) -> str:
-        """The ``PULUMI_BACKEND_URL`` of ``bucket``, in the DIY backend's URL syntax.
+    def backend_url(self, bucket: str, prefix: str = "") -> str:
+        """The ``PULUMI_BACKEND_URL`` of ``bucket`` (under the key ``prefix``), in the DIY backend's syntax.
 
         ``endpoint`` without a scheme plus ``disableSSL=true`` is the AWS SDK v1 style that Pulumi
         translates for gocloud.dev v0.46 (pulumi/pulumi pkg/backend/diy/backend.go,
@@ -59,8 +59,9 @@ class S3Server:
         own (gocloud.dev blob/s3blob URLOpener, aws.V2ConfigFromURLParams).
         """
         host = self.endpoint.removeprefix("http://")
+        where = f"{bucket}/{prefix}" if prefix else bucket
         return (
-            f"s3://{bucket}?endpoint={host}&disableSSL=true&s3ForcePathStyle=true"
+            f"s3://{where}?endpoint={host}&disableSSL=true&s3ForcePathStyle=true"
             f"&region={REGION}&profile={S3_PROFILE}"
         )
 
