@@ -16,13 +16,17 @@ from typing import Any, TypeAlias
 
 import yaml
 
+from provider import __version__
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case, Problem, find_root, load_cases
 from provider.commands.catalogue import add_catalogue_command
+from provider.commands.ci import add_ci_command
 from provider.commands.comment import add_comment_command
+from provider.commands.init import add_init_command
 from provider.commands.log import add_log_command
 from provider.commands.new import add_new_command
 from provider.commands.plans import add_plans_command
+from provider.commands.precommit import add_precommit_command
 from provider.commands.recover import add_recover_command
 from provider.commands.status import add_status_command
 from provider.commands.sync import add_sync_command
@@ -230,12 +234,16 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     add_sync_command,
     add_catalogue_command,
     add_plans_command,
+    add_init_command,
+    add_precommit_command,
+    add_ci_command,
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m provider`` parser with every subcommand in ``COMMANDS``."""
     parser = argparse.ArgumentParser(prog="python -m provider", description="AWS Support cases as code.")
+    parser.add_argument("--version", action="version", version=f"supportcases {__version__}")
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for add_command in COMMANDS:
         add_command(subcommands)
