@@ -18,10 +18,11 @@ from jsonschema.exceptions import ValidationError
 
 from provider.casefiles.loader import Problem
 from provider.casefiles.schema import describe
+from provider.casefiles.shipped import shipped
 from provider.casefiles.yamlmarks import MarkedDocument, YamlError, parse
 
 RULES_FILE = "rules.yaml"
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "rules.schema.json"
+SCHEMA_PATH = shipped("schemas/rules.schema.json")
 SEVERITIES = ("low", "normal", "high", "urgent", "critical")  # lowest first (the case schema's order)
 
 
