@@ -8,6 +8,7 @@ import pytest
 from provider.casefiles.names import name_problem
 from provider.casefiles.shown import printable
 from provider.commands.cli import main
+from provider.review.state import records_from_state
 from tests.casefiles.repo import VALID, Repo
 
 CASE_ID = "case-123456789012-muen-2026-6230ea95ad0336cf"
@@ -130,3 +131,19 @@ def test_validate_refuses_two_files_for_one_case(repo: Repo, capsys: pytest.Capt
     repo.write("cases/b.yml", VALID + f"caseId: {CASE_ID}\n")
     assert main(["validate"]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "2 problems in 2 of 2 case files"
+
+
+@pytest.mark.parametrize(
+    ("urn", "name"),
+    [
+        ("urn:pulumi:prod::support-cases::supportcases:index:SupportCase::prod/rds", "prod/rds"),
+        # as the engine reads a URN: everything after the third '::' (urn.go, URN.Name())
+        ("urn:pulumi:prod::support-cases::supportcases:index:SupportCase::colon::name", "colon::name"),
+        ("urn:pulumi:prod::support-cases::supportcases:index:SupportCase:::lead", ":lead"),
+    ],
+)
+def test_the_plan_names_a_recorded_case_as_the_engine_does(urn: str, name: str) -> None:
+    sent = {"fields": {}, "messages": [], "status": "open"}
+    outputs = {"caseName": "elsewhere", "sent": sent, "caseId": CASE_ID}
+    state = {"deployment": {"resources": [{"urn": urn, "outputs": outputs}]}}
+    assert list(records_from_state(state)) == [name]
