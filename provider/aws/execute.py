@@ -23,7 +23,7 @@ have said, look at AWS. Every body carries its reference in trailer position
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,9 @@ class Executor:
     trailer: bool = True
     recovery_hours: int = 24 * 14
     cases_per_hour: int = 10
+    # Who else manages a case, by caseId (the stack state's name for it), or None: a case found for this
+    # file that another resource manages is never taken over.
+    managed_elsewhere: Callable[[str], str | None] | None = None
     _uploads: dict[tuple[str, ...], str] = field(default_factory=dict)
     # The customer messages AWS held since the checkpoint when this run read the case: their identities,
     # and their texts (for the trailer-off check of redacted texts).
@@ -101,10 +104,9 @@ class Executor:
             if not (self._case and self._case.get("status") == "resolved" and self._case_is(record)):
                 self._resolve(record.case_id)
             return replace(record, sent=action.then)
-        window = self._read_window(record)
+        self._read_window(record)
         ours = self._identity(action.body)
-        if window[ours] <= self._accounted[ours]:  # AWS does not hold it yet, as far as the text tells
-            self._refuse_unsure(action, record)
+        if not self._held(action, record, self._texts):  # AWS does not hold it yet
             self._send(record, action)
         self._accounted[ours] += 1  # said now, or said by an earlier, interrupted run: recorded
         missing = len(action.then.messages) - len(record.sent_at)
@@ -128,6 +130,14 @@ class Executor:
         for _ in range(LOST_ANSWER_TRIES):
             found = self._opened_earlier(action, self.book.recent_and_opened(self.recovery_hours))
             if found is not None:
+                manager = self.managed_elsewhere(str(found["caseId"])) if self.managed_elsewhere else None
+                if manager is not None:
+                    raise SupportApiError(
+                        f"{self.source}: case {found['caseId']}, which carries this file's reference, is "
+                        f"managed by the stack already (as '{manager}'): this create would replace it "
+                        "(`pulumi up --replace`), and a replacement would open a second support case or "
+                        "resolve this one. Nothing was sent; run `pulumi up` without --replace"
+                    )
                 self._case = found
                 self._look(self._all_communications(found["caseId"], ""))
                 self._accounted[self._identity(action.body)] += 1  # the description is the first message
@@ -171,9 +181,8 @@ class Executor:
                 self._sent = True
                 break
             except AmbiguousWrite:
-                ours = self._identity(action.body)
                 held = self._customer(self._all_communications(record.case_id, record.checkpoint))
-                if Counter(identity for identity, _ in held)[ours] > self._accounted[ours]:
+                if self._held(action, record, [text for _, text in held]):
                     self._sent = True
                     break  # it did arrive
             except SupportApiError as error:
@@ -245,22 +254,24 @@ class Executor:
             self._look(newer)
         return self._window
 
-    def _refuse_unsure(self, action: Action, record: CaseRecord) -> None:
-        """With the trailer off: refuse to send a message that AWS may hold already, redacted."""
-        if self.trailer:
-            return
+    def _held(self, action: Action, record: CaseRecord, texts: Sequence[str]) -> bool:
+        """Whether AWS holds ``action``'s message among the customer ``texts`` since the checkpoint, beyond
+        those accounted for as the executor's own. With the trailer off, a text that may be the message
+        redacted by AWS leaves it unknown: refused (nothing more is sent), never guessed."""
         ours = self._identity(action.body)
-        exact = sum(1 for text in self._texts if self._identity(text) == ours)
-        maybe = sum(1 for text in self._texts if could_be(action.body, text))
-        if maybe > exact:
+        mine = self._accounted[ours]
+        if sum(1 for text in texts if self._identity(text) == ours) > mine:
+            return True
+        if not self.trailer and sum(1 for text in texts if could_be(action.body, text)) > mine:
             raise SupportApiError(
                 f"{self.source}: {action.summary}: AWS holds a message on case {record.case_id} that may be "
                 "this one with part of it redacted by AWS, and without the reference trailer "
-                "(supportcases:referenceTrailer is false) the provider cannot tell whether an interrupted "
-                "run sent it. Nothing was sent. Read the case (`python -m provider log`); if AWS has the "
-                "message, remove it from the case file's communications, else reword it",
+                "(supportcases:referenceTrailer is false) the provider cannot tell whether it was sent. "
+                "Nothing more was sent. Read the case (`python -m provider log`); if AWS has the message, "
+                "remove it from the case file's communications, else reword it",
                 "AmbiguousMatch",
             )
+        return False
 
     def _all_communications(self, case_id: str, after: str) -> Iterable[dict[str, Any]]:
         params = {"caseId": case_id, **({"afterTime": after} if after else {})}

@@ -35,6 +35,7 @@ from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
 from provider.entry import support_case_provider
 from provider.planning.plan import Action, Sent, account_edits, plan, refused_edits, retire
+from provider.review.state import StateError, export_state, records_from_state
 from provider.stack.types import LEGACY_TYPE
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
@@ -132,7 +133,6 @@ class SupportCaseProvider(ResourceProvider):
             refused = refused_edits(sent, olds["spec"], spec)
             refused += account_edits(str(olds.get("accountAlias") or ""), str(news.get("accountAlias") or ""))
             failures += [_failure(_pointer(p), source, why) for p, why in refused]
-            inputs["existing"] = True  # a create with these inputs replaces this case: refused there
         if not failures:
             outbox = [action.outbox_entry() for action in self._plan(sent, news)]
             # With nothing to say, the inputs stay as the last run stored them: a changed outbox alone
@@ -148,16 +148,13 @@ class SupportCaseProvider(ResourceProvider):
         return DiffResult(changes=bool(actions), replaces=[], stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Open the case (or adopt the named one) and send the messages the file already lists. A create
-        that would replace a case the stack already manages (``pulumi up --replace``) is refused: it would
-        open a second case or resolve the one the file declares."""
-        if props.get("existing"):
-            raise SupportApiError(
-                f"{props.get('source', '?')}: this case is already managed by the stack and cannot be "
-                "replaced (a replacement would open a second support case, or resolve this one); nothing "
-                "was sent. Drop --replace; to start over, resolve it and open the case in a new case file"
-            )
-        record = self._executor(props).run(self._plan(None, props), None)
+        """Open the case (or adopt the named one) and send the messages the file already lists. A case
+        that AWS holds for this file and that the stack state still manages is not taken over: that create
+        is a replacement (``pulumi up --replace``, which the engine checks with no old inputs and creates
+        before deleting the original), refused before any write."""
+        executor = self._executor(props)
+        executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
+        record = executor.run(self._plan(None, props), None)
         _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
 
@@ -195,6 +192,20 @@ class SupportCaseProvider(ResourceProvider):
     def _outputs(props: Mapping[str, Any], record: CaseRecord) -> dict[str, Any]:
         kept = {key: value for key, value in props.items() if key not in (*OUTPUT_KEYS, "__provider")}
         return {**kept, **record.to_outputs()}
+
+
+def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
+    """The name under which the stack's state manages ``case_id``, if it does (read with an export: the
+    DIY backend does not lock exports, docs/pipelines.md); None when it does not or cannot be read."""
+    parts = str(props.get("key") or "").split("/")
+    if len(parts) < 3:
+        return None
+    try:
+        state = export_state(parts[-2])
+    except StateError:
+        return None
+    names = [name for name, known in records_from_state(state).items() if known.record.case_id == case_id]
+    return names[0] if names else None
 
 
 def _provider_from(_settings: bytes) -> SupportCaseProvider:
