@@ -137,11 +137,14 @@ def case_notices(case: StackCase, now: datetime, root: Path) -> list[Notice]:
     return found
 
 
+# Most urgent first: what is lost without an answer now, then what waits on us, then what is closing.
+URGENCY = ("auto-resolve", "waiting", "resolved", "expiring", "unreachable", "not-reopenable")
+
+
 def notices(cases: Iterable[StackCase], now: datetime, root: Path) -> list[Notice]:
-    """Every notice about these cases, by case name."""
-    return [
-        notice for case in sorted(cases, key=lambda c: c.name) for notice in case_notices(case, now, root)
-    ]
+    """Every notice about these cases, the most urgent first (``URGENCY``), by case name within each."""
+    found = [notice for case in cases for notice in case_notices(case, now, root)]
+    return sorted(found, key=lambda notice: (URGENCY.index(notice.kind), notice.case))
 
 
 def notice_lines(found: Sequence[Notice]) -> list[str]:

@@ -160,7 +160,17 @@ def test_notices_say_plainly_what_must_not_be_missed(tmp_path: Path):
         stack_case("older", "work-in-progress", created="2024-11-01T09:00:00.000Z"),
         stack_case("fresh", "work-in-progress"),
     ]
-    said = {(n.case, n.kind): n.text for n in notices(cases, NOW, tmp_path)}
+    found = notices(cases, NOW, tmp_path)
+    assert [n.case for n in found] == [  # the most urgent first
+        "overdue",
+        "soon",
+        "asked",
+        "closed-by-aws",
+        "old",
+        "older",
+        "long-closed",
+    ]
+    said = {(n.case, n.kind): n.text for n in found}
     assert said == {
         ("asked", "waiting"): "AWS waits on us since its reply of 2026-11-28 06:30 UTC (2h ago); answer in "
         "`communications:`",
