@@ -48,5 +48,6 @@ def test_the_gitlab_job_fits_the_main_gitlab_file():
     (job,) = jobs.values()
     assert job["stage"] in stages
     assert [rule["if"] for rule in job["rules"]] == [
-        '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "trigger" || $CI_PIPELINE_SOURCE == "web"'
+        '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "trigger" '
+        '|| $CI_PIPELINE_SOURCE == "web"'
     ]
