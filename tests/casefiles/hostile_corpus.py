@@ -81,6 +81,8 @@ def _made(root: Path) -> dict[str, list[str]]:
     }
     for path, line in files.items():
         (root / path).write_text(VALID + line)
+    for name in ("colon::name", "line\nbreak", "rtl\u202eevil"):  # names the engine's URNs cannot carry
+        (hostile / f"{name}.yaml").write_text(VALID)
     return {
         "cases/symlink-then-dotdot-leaves.yaml": [
             "cases/symlink-then-dotdot-leaves.yaml:3:15: attachment 'evidence/../../../secret.txt' leaves"
@@ -110,6 +112,18 @@ def _made(root: Path) -> dict[str, list[str]]:
             f"(to {(outside / 'case.yaml').resolve()})"
         ],
         "cases/hostile/case-file-fifo.yaml": ["cases/hostile/case-file-fifo.yaml: not a regular file"],
+        "cases/hostile/colon::name.yaml": [
+            "cases/hostile/colon::name.yaml:1:1: the case name 'hostile/colon::name' holds '::', the "
+            "delimiter of the engine's resource URNs: rename the file"
+        ],
+        "cases/hostile/line\nbreak.yaml": [
+            "cases/hostile/line\\nbreak.yaml:1:1: the case name 'hostile/line\\nbreak' holds a character"
+            " that is not printable (a control, a newline or a bidirectional override): rename the file"
+        ],
+        "cases/hostile/rtl\u202eevil.yaml": [
+            "cases/hostile/rtl\\u202eevil.yaml:1:1: the case name 'hostile/rtl\\u202eevil' holds a character"
+            " that is not printable (a control, a newline or a bidirectional override): rename the file"
+        ],
         "cases/hostile/huge.yaml": [
             f"cases/hostile/huge.yaml:3:{1024 * 1024 - len(VALID) + 1}: the file is {len(huge):,} bytes,"
             " over the 1,048,576-byte limit for a case file; attach long text as a file instead"
