@@ -72,20 +72,36 @@ def _pending_operations(deployment: dict[str, Any]) -> list[str]:
     return [f"{op.get('type', '?')} {op.get('resource', {}).get('urn', '?')}" for op in pending]
 
 
-def _import(stack: str, exported: str) -> None:
-    """Import the exported checkpoint again: ``pulumi stack import`` drops its pending operations."""
+# What a locking command says when another run holds the stack: a DIY backend's lock (pulumi/pulumi
+# pkg/backend/diy/lock.go, checkForLock), Pulumi Cloud's lease ("409 conflict: Another update is currently
+# in progress", https://www.pulumi.com/docs/iac/operations/troubleshooting/update-conflicts/).
+_HELD = ("the stack is currently locked", "another update is currently in progress")
+
+
+def _import(stack: str, exported: str, *, locks_read: bool) -> None:
+    """Import the exported checkpoint again: ``pulumi stack import`` drops its pending operations.
+
+    The import takes the stack's lock, so it refuses while another run holds it.
+    """
     with tempfile.TemporaryDirectory(prefix="recover-") as folder:
         checkpoint = Path(folder) / "checkpoint.json"
         checkpoint.write_text(exported, encoding="utf-8")
         try:
             _pulumi("stack", "import", "--file", str(checkpoint), stack=stack)
         except RecoverError as error:
-            if "the stack is currently locked" not in str(error):
+            if not any(held in str(error).lower() for held in _HELD):
                 raise
-            raise RecoverError(
-                f"{error}\nrecover cannot prove that lock stale on this backend: once you know the run "
-                f"that took it is dead, run recover --force; {_NOTHING_CHANGED}"
-            ) from None
+            if locks_read:
+                advice = (
+                    "another run took the stack's lock since recover read it: let it end, then run recover "
+                    "again; the pending operations were left as they were"
+                )
+            else:
+                advice = (
+                    "recover cannot read this backend's locks, so it cannot prove this one stale: once you "
+                    f"know the run that holds it is dead, run recover --force; {_NOTHING_CHANGED}"
+                )
+            raise RecoverError(f"{error}\n{advice}") from None
 
 
 def _checked(locks: dict[StackLock, Holder], *, force: bool) -> Iterator[str]:
@@ -153,7 +169,7 @@ def recover(stack: str, project_dir: Path, *, refresh: bool, force: bool) -> Ite
     exported = _pulumi("stack", "export", stack=stack)
     pending = _pending_operations(json.loads(exported))
     if pending or store is None:  # where recover cannot read the locks, the import checks them
-        _import(stack, exported)
+        _import(stack, exported, locks_read=store is not None)
     for operation in pending:
         yield f"cleared the pending operation: {operation}"
     if not pending:

@@ -23,6 +23,7 @@ import boto3
 import pytest
 import yaml
 
+from provider.commands import recover as recover_command
 from supportlocal.launcher import Endpoint, running_server
 from tests.helpers.process_tree import freeze_tree, kill_tree
 from tests.helpers.pulumi_cli import PulumiCommandError, PulumiProject
@@ -280,3 +281,35 @@ def test_recover_refresh_only_reads_from_aws(world: World) -> None:
     assert set(calls(endpoint)) <= READS
     project.up()
     assert sum(opened_subjects(endpoint).values()) == len(CASES)
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_on_a_backend_recover_cannot_read_it_removes_no_lock_without_force(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pulumi Cloud, gs://, azblob://, postgres://: recover sees no lock there, so it never runs `pulumi
+    cancel` unless forced, and the import that clears pending operations refuses a locked stack. Played
+    on a file backend that recover is told it cannot read."""
+    project = world.project
+    killed_up(world)
+    (key,) = world.lock_keys()
+    for name, value in project.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(project.workdir)
+    monkeypatch.setattr(recover_command, "open_backend", lambda url: None)
+
+    said: list[str] = []
+    with pytest.raises(recover_command.RecoverError) as stopped:
+        said.extend(recover_command.recover(project.stack, project.workdir, refresh=False, force=False))
+    assert "recover cannot read the locks of a file backend" in said
+    assert "the stack is currently locked by 1 lock(s)" in str(stopped.value)
+    assert str(stopped.value).endswith("run recover --force; nothing was changed")
+    assert world.lock_keys() == [key]
+    assert pending(project)
+
+    said = list(recover_command.recover(project.stack, project.workdir, refresh=False, force=True))
+    assert "removed the stack's lock, if any (pulumi cancel, as --force asked)" in said
+    assert any(line.startswith("cleared the pending operation: creating ") for line in said)
+    assert world.lock_keys() == []
+    project.up()
+    assert sum(opened_subjects(world.endpoint).values()) == len(CASES)
