@@ -6,8 +6,9 @@ project-mode backend is ``organization/<project>/<stack>`` (backend.go, ``FullyQ
 ``{"pid": ..., "username": ..., "hostname": ..., "timestamp": ...}`` (``lockContent``: ``os.Getpid()``,
 ``user.Current().Username``, ``os.Hostname()``, ``time.Now()``). Every object in that folder other than
 the caller's own is a lock held by someone else (``checkForLock``), and ``pulumi cancel`` deletes them
-all (``CancelCurrentUpdate``). ``up``, ``refresh``, ``destroy``, ``stack import`` and ``stack rm`` take
-the lock; ``preview`` and ``stack export`` do not (``Preview`` has no ``Lock`` call).
+all (``CancelCurrentUpdate``). ``up``, ``refresh``, ``destroy``, ``import``, ``stack init``, ``stack
+import``, ``stack rm`` and ``stack rename`` take the lock; ``preview`` and ``stack export`` do not
+(backend.go: ``Preview`` has no ``Lock`` call).
 """
 
 from __future__ import annotations
