@@ -140,7 +140,9 @@ def test_trailer_off_a_message_equal_to_an_earlier_one_is_sent(world):
     project, endpoint = world
     project.config_set("supportcases:referenceTrailer", "false")
     asked = {"communicationBody": "Any update on this?"}
-    write(project, "again", {**CASE, "communications": [asked]})
+    write(project, "again", CASE)
+    project.up()
+    write(project, "again", {**CASE, "communications": [asked]})  # sent by an update, after its read
     project.up()
     endpoint.control.reset_calls()
     write(project, "again", {**CASE, "communications": [asked, asked]})
@@ -156,7 +158,9 @@ def test_trailer_off_a_message_equal_to_an_earlier_one_is_sent(world):
 def test_a_message_quoting_an_earlier_reference_is_sent(world):
     project, endpoint = world
     first = {"communicationBody": "The throttling started at 09:00 UTC."}
-    write(project, "quote", {**CASE, "communications": [first]})
+    write(project, "quote", CASE)
+    project.up()
+    write(project, "quote", {**CASE, "communications": [first]})  # sent by an update, after its read
     project.up()
     case_id = cases_at_aws(endpoint)[0]["caseId"]
     quoted = trailing_reference(customer_bodies(endpoint, case_id)[1])
@@ -164,8 +168,8 @@ def test_a_message_quoting_an_earlier_reference_is_sent(world):
     # A text whose own reference sorts after the quoted one (the old matcher took the smallest).
     text = next(
         f"As said in [ref {quoted}], it still fails ({n})."
-        for n in range(100)
-        if message_reference(f"As said in [ref {quoted}], it still fails ({n}).", 1) > quoted
+        for n in range(10_000)
+        if message_reference(f"As said in [ref {quoted}], it still fails ({n}).", 2) > quoted
     )
     write(project, "quote", {**CASE, "communications": [first, {"communicationBody": text}]})
     endpoint.control.reset_calls()
