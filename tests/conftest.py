@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import pulumi_cli, staged_project
 
 TESTS = Path(__file__).resolve().parent
-ENGINE_FOLDERS = ("e2e", "engine", "distribution")
+ENGINE_FOLDERS = ("e2e", "engine")
 ENGINE_HELPERS = (pulumi_cli.PulumiProject, pulumi_cli.copy_project, staged_project.staged_project)
 
 
