@@ -177,8 +177,10 @@ def _plan_document(args: argparse.Namespace) -> dict[str, Any] | None:
     if loaded is None:
         return None
     cases, problems = loaded
-    if problems:
-        return plan_document([], find_root(), stack=args.stack, problems=problems)
+    if problems:  # the stack is named in the marker of the comment that lists them
+        found = stack_of(read_state(args.state)) if args.state else None
+        stack = args.stack or (found[1] if found else None)
+        return plan_document([], find_root(), stack=stack, problems=problems)
     state = read_state(args.state) if args.state else export_state(args.stack)
     project, stack = _project_and_stack(args, state)
     settings = ApiSettings.from_config(read_config(args))
