@@ -357,7 +357,9 @@ class Engine:
             return
 
         def update() -> None:
-            result = _provider(news, self.config).update(old.id, copy.deepcopy(old.outputs), copy.deepcopy(news))
+            result = _provider(news, self.config).update(
+                old.id, copy.deepcopy(old.outputs), copy.deepcopy(news)
+            )
             self.wire.maybe_kill()
             outputs = wire_form({**result.outs, PROVIDER_KEY: news[PROVIDER_KEY]})
             self._rename(old_name, declared.name, Resource(old.id, news, outputs))
@@ -397,4 +399,9 @@ class Engine:
         return run
 
 
-_API = {"adopt": "DescribeCases", "create": "CreateCase", "send": "AddCommunicationToCase", "resolve": "ResolveCase"}
+_API = {
+    "adopt": "DescribeCases",
+    "create": "CreateCase",
+    "send": "AddCommunicationToCase",
+    "resolve": "ResolveCase",
+}

@@ -42,7 +42,7 @@ PACE = 0.25  # seconds of service time before every call: the provider's 5 calls
 WRITES = ("CreateCase", "AddCommunicationToCase", "ResolveCase", "AddAttachmentsToSet")
 
 
-class Killed(BaseException):  # noqa: N818 - it is the event, not an error
+class Killed(BaseException):
     """The provider process was killed (``kill -9``): nothing after this point runs."""
 
 
@@ -201,7 +201,13 @@ def wired(folder: Path) -> Iterator[Wire]:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     saved_env = {name: os.environ.get(name) for name in (*environment, "AWS_PROFILE", "AWS_ACCESS_KEY_ID")}
-    saved = (botocore.endpoint.Endpoint._send, execute.datetime, casebook.datetime, calls.time, botocore.endpoint.time)
+    saved = (
+        botocore.endpoint.Endpoint._send,
+        execute.datetime,
+        casebook.datetime,
+        calls.time,
+        botocore.endpoint.time,
+    )
     try:
         os.environ.update(environment)
         for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID"):
@@ -214,7 +220,13 @@ def wired(folder: Path) -> Iterator[Wire]:
         calls.time = botocore.endpoint.time = types.SimpleNamespace(sleep=lambda _seconds: None)
         yield wire
     finally:
-        (botocore.endpoint.Endpoint._send, execute.datetime, casebook.datetime, calls.time, botocore.endpoint.time) = saved
+        (
+            botocore.endpoint.Endpoint._send,
+            execute.datetime,
+            casebook.datetime,
+            calls.time,
+            botocore.endpoint.time,
+        ) = saved
         _ServiceClock.wire = None
         for name, value in saved_env.items():
             if value is None:

@@ -62,6 +62,8 @@ PASTED_REFERENCES = True
 ACCOUNT_MOVES = True
 #: Status toggles (issue 16 #3: a second reopen is never sent).
 STATUS_TOGGLES = True
+#: With the trailer off, a rename without alias (F1): the new file takes the old file's case over.
+TRAILER_OFF_RENAME_WITHOUT_ALIAS = True
 
 SERVICE = {"serviceCode": "amazon-elastic-compute-cloud-linux", "categoryCode": "instance-issue"}
 SEVERITIES = ("low", "normal", "high")
@@ -250,9 +252,12 @@ class CaseModel(RuleBasedStateMachine):
 
     # --- case files ----------------------------------------------------------------------------------
 
-    @initialize()
-    def start(self) -> None:
+    @initialize(data=st.data(), files=st.integers(1, 3))
+    def start(self, data: st.DataObject, files: int) -> None:
+        """A repository with a few case files already."""
         self.log.append(f"start (trailer {'on' if self.trailer else 'off'})")
+        for _ in range(files):
+            self.new_file(data)
 
     @precondition(lambda self: len(self.files) < 4)
     @rule(data=st.data())
@@ -302,7 +307,9 @@ class CaseModel(RuleBasedStateMachine):
         else:
             case.description = case.description.rstrip() + " Also on a second instance."
         self._write(case)
-        self._note(f"edit {case.name}: {which}{' (whitespace only)' if spaces and which != 'severity' else ''}")
+        self._note(
+            f"edit {case.name}: {which}{' (whitespace only)' if spaces and which != 'severity' else ''}"
+        )
 
     @precondition(lambda self: self.files)
     @rule(data=st.data())
@@ -327,7 +334,9 @@ class CaseModel(RuleBasedStateMachine):
         self._write(case)
         self._note(f"append to {case.name} ({kind}): {text!r}")
 
-    @precondition(lambda self: WHITESPACE_EDIT_OF_SENT_MESSAGE and any(c.messages for c in self.files.values()))
+    @precondition(
+        lambda self: WHITESPACE_EDIT_OF_SENT_MESSAGE and any(c.messages for c in self.files.values())
+    )
     @rule(data=st.data())
     def edit_message_whitespace(self, data: st.DataObject) -> None:
         """A whitespace-only edit of a message (sent or not)."""
@@ -342,6 +351,7 @@ class CaseModel(RuleBasedStateMachine):
     @rule(data=st.data(), alias=st.booleans())
     def rename(self, data: st.DataObject, alias: bool) -> None:
         """Rename (move) a file, listing the old name under ``aliases`` or not."""
+        alias = alias or not (self.trailer or TRAILER_OFF_RENAME_WITHOUT_ALIAS)
         case = self._editable(data)
         old = case.name
         self._unlink(old)
@@ -350,7 +360,7 @@ class CaseModel(RuleBasedStateMachine):
         if alias:
             case.aliases = [*case.aliases, old]
         else:
-            case.aliases = [a for a in case.aliases if a != old]
+            case.aliases = []  # none of its earlier names: it is another case
             case.life = self._new_life(case)  # the old case is resolved, a new one opened
         self.files[case.name] = case
         self._write(case)
@@ -407,6 +417,8 @@ class CaseModel(RuleBasedStateMachine):
         without alias (the old case is resolved and a new one opened in the other account)."""
         case = self._editable(data)
         other = next(alias for alias in ACCOUNTS if alias != case.account)
+        if how == "rename without alias" and not (self.trailer or TRAILER_OFF_RENAME_WITHOUT_ALIAS):
+            how = "in place"
         if how == "rename without alias":
             self.rename_to_account(case, other)
             return
@@ -431,7 +443,9 @@ class CaseModel(RuleBasedStateMachine):
         shown = self.engine.preview()
         calls = len(self.wire.calls())
         if not shown.refused:
-            self.fail(f"moving existing case {before[0]} to account {other} ({how}) was not refused by preview")
+            self.fail(
+                f"moving existing case {before[0]} to account {other} ({how}) was not refused by preview"
+            )
         source = f"cases/{case.name}.yaml"
         if not any(source in line for line in shown.refused):
             self.fail(f"the refusal does not name {source}: {shown.refused}")
@@ -449,7 +463,7 @@ class CaseModel(RuleBasedStateMachine):
         self._unlink(old)
         del self.files[old]
         case.name = self._new_name()
-        case.aliases = [a for a in case.aliases if a != old]
+        case.aliases = []  # none of its earlier names: it is another case
         case.account = other
         case.life = self._new_life(case)
         self.files[case.name] = case
@@ -459,7 +473,8 @@ class CaseModel(RuleBasedStateMachine):
     # --- AWS's side ----------------------------------------------------------------------------------
 
     def _live_cases(self) -> list[Life]:
-        return [life for life in self.lives if life.case_id]
+        shown = {case["caseId"] for account_id in ACCOUNTS.values() for case in self.wire.cases(account_id)}
+        return [life for life in self.lives if life.case_id in shown]
 
     @precondition(lambda self: self._live_cases())
     @rule(data=st.data(), quote=st.booleans(), ask=st.booleans())
@@ -478,7 +493,8 @@ class CaseModel(RuleBasedStateMachine):
         if ask:
             payload["status"] = "pending-customer-action"
         self.wire.control("reply", payload)
-        self._note(f"AWS replies on {life.case_id} (life {life.number}){' quoting' if quote else ''}{' asking' if ask else ''}")
+        how = (" quoting" if quote else "") + (" asking" if ask else "")
+        self._note(f"AWS replies on {life.case_id} (life {life.number}){how}")
 
     @precondition(lambda self: self._live_cases())
     @rule(data=st.data())
@@ -490,11 +506,11 @@ class CaseModel(RuleBasedStateMachine):
         self._note(f"AWS resolves {life.case_id} (life {life.number})")
 
     @precondition(lambda self: not any(life.dirty for life in self.lives))
-    @rule(days=st.sampled_from([6, 15, 370]))
+    @rule(days=st.sampled_from([6, 15, 800]))
     def age(self, days: int) -> None:
         """Time passes: auto-resolve (5 days waiting on the customer), past the 14-day reopen window,
-        past 12 months. (Never while a run is interrupted: a retry later than the recovery window may
-        open a case again, a documented limit.)"""
+        past the 24 months AWS keeps a case. (Never while a run is interrupted: a retry later than the
+        recovery window may open a case again, a documented limit.)"""
         self.wire.control("advance-clock", {"seconds": days * DAY})
         self._note(f"{days} days pass")
         self._observe_aws_closes()
@@ -507,23 +523,28 @@ class CaseModel(RuleBasedStateMachine):
 
     # --- runs ----------------------------------------------------------------------------------------
 
-    @rule(throttle=st.booleans(), lost=st.booleans(), drop=st.booleans(), seed=st.integers(0, 2**16))
-    def faults_next_run(self, throttle: bool, lost: bool, drop: bool, seed: int) -> None:
-        """Throttling and lost answers (HTTP 500 or a dropped connection) on writes in the next run."""
-        self.faults = FaultPlan(
-            throttle_rate=0.3 if throttle else 0.0,
-            lost_answer_rate=0.3 if lost else 0.0,
-            lost_answer="drop" if drop else "500",
-            operations=("CreateCase", "AddCommunicationToCase", "ResolveCase"),
-        )
+    @rule(
+        kill=st.none() | st.integers(0, 12),
+        throttle=st.booleans(),
+        lost=st.booleans(),
+        drop=st.booleans(),
+        seed=st.integers(0, 2**16),
+    )
+    def next_run(self, kill: int | None, throttle: bool, lost: bool, drop: bool, seed: int) -> None:
+        """The next run is killed after ``kill`` Support API calls, and/or meets throttling and lost
+        answers (HTTP 500 or a dropped connection) on its writes."""
+        self.kill_after = kill
+        self.faults = None
+        if throttle or lost:
+            self.faults = FaultPlan(
+                throttle_rate=0.3 if throttle else 0.0,
+                lost_answer_rate=0.3 if lost else 0.0,
+                lost_answer="drop" if drop else "500",
+                operations=("CreateCase", "AddCommunicationToCase", "ResolveCase"),
+            )
         self.fault_seed = seed
-        self._note(f"faults next run: throttle={throttle} lost={lost} ({'drop' if drop else '500'}) seed={seed}")
-
-    @rule(calls=st.integers(0, 12))
-    def kill_next_run(self, calls: int) -> None:
-        """The next run is killed after this many Support API calls."""
-        self.kill_after = calls
-        self._note(f"kill next run after {calls} calls")
+        faults = f"throttle={throttle} lost={lost} ({'drop' if drop else '500'}) seed={seed}"
+        self._note(f"next run: kill after {kill} calls, faults {faults}")
 
     def _start_run(self) -> None:
         self.faults_were_on = self.faults is not None
@@ -545,7 +566,9 @@ class CaseModel(RuleBasedStateMachine):
             self.fail(f"refresh wrote: {writes}")
         for outcome in run.failed():
             if not self._may_fail(outcome.name, outcome.error, lenient=True):
-                self.fail(f"refresh of {outcome.name} failed: {type(outcome.error).__name__}: {outcome.error}")
+                self.fail(
+                    f"refresh of {outcome.name} failed: {type(outcome.error).__name__}: {outcome.error}"
+                )
 
     @rule()
     def up(self) -> None:
@@ -569,9 +592,9 @@ class CaseModel(RuleBasedStateMachine):
         finally:
             self.wire.end_run()
         self._note(
-            "up" + (" (killed)" if run.killed else "") + "".join(
-                f"; {o.name} {o.op} failed: {o.error}" for o in run.failed()
-            )
+            "up"
+            + (" (killed)" if run.killed else "")
+            + "".join(f"; {o.name} {o.op} failed: {o.error}" for o in run.failed())
         )
         self._after_up(run, shown, snapshot, by_state, ids_before, lenient)
         self.complete = not run.killed and not run.failed()
@@ -633,7 +656,9 @@ class CaseModel(RuleBasedStateMachine):
             if outcome.op == "create":
                 life.attempted = True
             if outcome.killed or outcome.error is not None:
-                life.dirty = life.dirty or outcome.killed or bool(done.get(outcome.name)) or outcome.op == "create"
+                life.dirty = (
+                    life.dirty or outcome.killed or bool(done.get(outcome.name)) or outcome.op == "create"
+                )
                 continue
             if outcome.op == "delete":
                 life.retired, life.state_name, life.dirty = True, None, False
@@ -648,9 +673,7 @@ class CaseModel(RuleBasedStateMachine):
                 )
             if life.case_id is None:
                 self._claim(life, case_id, outcome.name)
-            if any(
-                op == "AddCommunicationToCase" for op, _ in done.get(outcome.name, [])
-            ):
+            if any(op == "AddCommunicationToCase" for op, _ in done.get(outcome.name, [])):
                 life.aws_closed = False
             life.state_name, life.applied, life.applied_status, life.dirty = (
                 outcome.name,
@@ -705,7 +728,9 @@ class CaseModel(RuleBasedStateMachine):
                     continue
             if did == planned:
                 continue
-            skipped_resolve = [c for c in planned if c[0] != "ResolveCase"] == did and life and life.aws_closed
+            skipped_resolve = (
+                [c for c in planned if c[0] != "ResolveCase"] == did and life and life.aws_closed
+            )
             if skipped_resolve:
                 continue  # AWS had resolved it already: the planned ResolveCase is not needed
             interrupted = run.killed or (outcome is not None and outcome.error is not None)
@@ -722,20 +747,17 @@ class CaseModel(RuleBasedStateMachine):
         text = str(error)
         if self.faults_were_on and re.search(r"lost|gave up|attempts", text):
             return True
-        life = self._life_of(name) or next((l for l in self.lives if l.state_name == name), None)
-        case = self._truth_case(life) if life else None
-        now = self.wire.now()
-        if case is not None:
-            row = self.wire.server.store
-            with row.transaction():
-                stored = row.case(case["caseId"])
-            assert stored is not None
-            if stored["resolved_at"] is not None and stored["status"] == "resolved":
-                if now - stored["resolved_at"] > 14 * DAY:
-                    return True
-            if now - stored["created"] > 365 * DAY:
-                return True
-        return False
+        life = self._life_of(name) or next((other for other in self.lives if other.state_name == name), None)
+        if life is None or life.case_id is None:
+            return False
+        if self._truth_case(life) is None:
+            return True  # past the 24 months AWS keeps a case: it no longer shows it
+        store = self.wire.server.store
+        with store.transaction():
+            stored = store.case(life.case_id)
+        assert stored is not None
+        resolved_at = stored["resolved_at"] if stored["status"] == "resolved" else None
+        return resolved_at is not None and self.wire.now() - resolved_at > 14 * DAY
 
     # --- the invariant -------------------------------------------------------------------------------
 
@@ -765,8 +787,11 @@ class CaseModel(RuleBasedStateMachine):
                         (
                             other
                             for other in self.lives
-                            if other.token == token and other.account == alias and other.attempted
-                            and other.case_id is None and not other.retired
+                            if other.token == token
+                            and other.account == alias
+                            and other.attempted
+                            and other.case_id is None
+                            and not other.retired
                         ),
                         None,
                     )
@@ -779,7 +804,9 @@ class CaseModel(RuleBasedStateMachine):
                     life.case_id = case["caseId"]
                     held[case["caseId"]] = life
                 if life.account != alias:
-                    self.fail(f"case {case['caseId']} of life {life.number} is in {alias}, not {life.account}")
+                    self.fail(
+                        f"case {case['caseId']} of life {life.number} is in {alias}, not {life.account}"
+                    )
                 self._check_case(life, case, said)
 
     def _declaring(self, life: Life) -> CaseFile | None:
