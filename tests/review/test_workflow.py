@@ -172,8 +172,8 @@ class Pipeline:
         return self.github("plan", request=request)
 
     def gitlab(self, job: str, *, request: int = 0, sha: str = "") -> subprocess.CompletedProcess[str]:
-        """A GitLab job's before_script and script in one shell, as the runner runs them, on a runner
-        whose image has the Pulumi CLI (this machine's build) on PATH."""
+        """A GitLab job's before_script and script in one `bash -e`, as the runner runs them, on a
+        runner whose image has the Pulumi CLI (this machine's build) on PATH."""
         document = yaml.safe_load(GITLAB_CI.read_text())
         definition = document[job]
         merged: dict[str, Any] = {}
@@ -201,7 +201,8 @@ class Pipeline:
             **({"CI_MERGE_REQUEST_IID": str(request)} if request else {}),
         }
         env["PIP_CACHE_DIR"] = env["PIP_CACHE_DIR"].replace("$CI_PROJECT_DIR", str(self.work))
-        script = "\n".join(merged["before_script"] + merged["script"])
+        # The runner's own commands follow the job's: a failing `a && b` list does not end the job.
+        script = "\n".join([*merged["before_script"], *merged["script"], ":"])
         return subprocess.run(
             ["bash", "--noprofile", "--norc", "-e", "-c", script],
             cwd=self.work,
