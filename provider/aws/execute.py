@@ -120,6 +120,13 @@ class Executor:
             raise SupportApiError(
                 f"{self.source}: no AWS Support case with {what} is visible to this account"
             )
+        manager = self.managed_elsewhere(str(case["caseId"])) if self.managed_elsewhere else None
+        if manager is not None:
+            raise SupportApiError(
+                f"{self.source}: case {case['caseId']} is managed by the stack already, as '{manager}': one "
+                "case, one file. Nothing was sent; adopt it in one case file only (to move a case to another "
+                "file, rename the file and list the old name under `aliases:`)"
+            )
         self._case = case
         self._window = Counter()
         before = ("before adoption",) * len(action.then.messages)

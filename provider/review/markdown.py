@@ -190,7 +190,10 @@ def _action(number: int, action: Mapping[str, Any]) -> list[str]:
     taken = step(action)
     lines = [f"{number}. **{taken.call}**: {_inline(taken.why)}"]
     lines += [f"   - {label}: {_inline(shown)}" for label, shown in taken.fields]
-    lines += [f"   - attachment: {_code(f['path'])} ({f['bytes']:,} bytes)" for f in taken.attachments]
+    lines += [
+        f"   - attachment: {_code(f['path'])} ({f['bytes']:,} bytes, sha256 `{f['sha256']}`)"
+        for f in taken.attachments
+    ]
     if taken.body is not None:
         fence = _fence(taken.body)
         lines += ["", f"{fence}text", taken.body, fence]

@@ -47,7 +47,9 @@ def _action(number: int, action: Mapping[str, Any]) -> list[str]:
     lines = [f"{number}. {taken.call}: {taken.why}"]
     lines += [f"  {label}: {shown}" for label, shown in taken.fields]
     if taken.attachments:
-        files = ", ".join(f"{f['path']} ({f['bytes']:,} bytes)" for f in taken.attachments)
+        files = ", ".join(
+            f"{f['path']} ({f['bytes']:,} bytes, sha256 {f['sha256']})" for f in taken.attachments
+        )
         lines.append(f"  attachments: {files}")
     lines += ["  | " + line if line else "  |" for line in (taken.body or "").splitlines()]
     return lines

@@ -148,10 +148,10 @@ class SupportCaseProvider(ResourceProvider):
         return DiffResult(changes=bool(actions), replaces=[], stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Open the case (or adopt the named one) and send the messages the file already lists. A case
-        that AWS holds for this file and that the stack state still manages is not taken over: that create
-        is a replacement (``pulumi up --replace``, which the engine checks with no old inputs and creates
-        before deleting the original), refused before any write."""
+        """Open the case (or adopt the named one) and send the messages the file already lists. A case that
+        the stack manages already is neither adopted nor taken over: such a create is a second file for
+        one case, or a replacement (``pulumi up --replace``, which the engine checks with no old inputs
+        and creates before deleting the original), refused before any write."""
         executor = self._executor(props)
         executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
         record = executor.run(self._plan(None, props), None)
@@ -195,17 +195,28 @@ class SupportCaseProvider(ResourceProvider):
 
 
 def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
-    """The name under which the stack's state manages ``case_id``, if it does (read with an export: the
-    DIY backend does not lock exports, docs/pipelines.md); None when it does not or cannot be read."""
+    """The name under which the stack manages ``case_id`` already: a create or update of this process, or
+    the state the run started from (read once per process with an export: the DIY backend does not lock
+    exports, docs/pipelines.md). None when nothing does, or the state cannot be read."""
+    with _MANAGED_LOCK:
+        if case_id in _MANAGED:
+            return _MANAGED[case_id]
     parts = str(props.get("key") or "").split("/")
     if len(parts) < 3:
         return None
-    try:
-        state = export_state(parts[-2])
-    except StateError:
-        return None
-    names = [name for name, known in records_from_state(state).items() if known.record.case_id == case_id]
-    return names[0] if names else None
+    with _STATE_LOCK:
+        if parts[-2] not in _STATE_CASES:
+            try:
+                state = export_state(parts[-2])
+            except StateError:
+                return None
+            records = records_from_state(state).items()
+            _STATE_CASES[parts[-2]] = {known.record.case_id: name for name, known in records}
+        return _STATE_CASES[parts[-2]].get(case_id)
+
+
+_STATE_CASES: dict[str, dict[str, str]] = {}  # stack -> caseId -> case name, as the run's state began
+_STATE_LOCK = threading.Lock()
 
 
 def _provider_from(_settings: bytes) -> SupportCaseProvider:

@@ -300,3 +300,22 @@ def test_a_whitespace_only_edit_of_the_description_or_a_message_pages_nobody(wor
     project.preview("--expect-no-changes")
     project.up()
     assert writes(endpoint) == Counter()  # before the fix: "The case definition was updated"
+
+
+# --- 8. one case, one file, also when only AWS tells ----------------------------------------------------
+
+
+def test_adopting_a_case_another_file_manages_is_refused_before_any_write(world):
+    project, endpoint = world
+    write(project, "owner", CASE)
+    project.up()
+    [case] = cases_at_aws(endpoint)
+    write(project, "second", {**CASE, "displayId": case["displayId"]})  # validation cannot tell
+    endpoint.control.reset_calls()
+    assert "managed by the stack already, as 'owner'" in failed_up(project)
+    assert writes(endpoint) == Counter()
+    (project.workdir / "cases" / "owner.yaml").unlink()
+    write(project, "second", {**CASE, "caseId": case["caseId"]})
+    assert "managed by the stack already, as 'owner'" in failed_up(project)
+    assert writes(endpoint) == Counter()  # the case the second file declares open is not resolved
+    assert cases_at_aws(endpoint)[0]["status"] != "resolved"
