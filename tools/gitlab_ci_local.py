@@ -192,6 +192,7 @@ def pipelines(scratch: Scratch) -> list[tuple[str, int, float]]:
     scratch.git("merge", "--quiet", "--no-ff", "-m", "Merge branch 'lambda' into 'main'", "lambda")
     merge = scratch.git("rev-parse", "HEAD")
     scratch.forge.merged[merge] = 2
+    scratch.forge.process_modes["support-cases-prod"] = "oldest_first"  # as docs/pipelines.md sets it
     code, seconds = scratch.job("apply:prod", {})
     timings.append(("default branch: apply:prod", code, seconds))
     expect(code == 0, "the job passes")

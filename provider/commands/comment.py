@@ -37,6 +37,11 @@ def add_comment_command(subcommands: Any) -> None:
         "approved", help="print the fingerprint approved in the request that merged SHA"
     )
     read.add_argument("sha", metavar="SHA", help="the merged commit (GITHUB_SHA, CI_COMMIT_SHA)")
+    read.add_argument(
+        "--resource-group",
+        metavar="KEY",
+        help="GitLab: refuse unless this job's resource group runs jobs oldest pipeline first",
+    )
     read.set_defaults(run=_run_approved)
     for sub in (post, read):
         sub.add_argument("--stack", required=True, help="the stack whose plan comment this is")
@@ -64,7 +69,7 @@ def _run_post(args: argparse.Namespace) -> int:
 def _run_approved(args: argparse.Namespace) -> int:
     try:
         name = args.forge or detect(os.environ)
-        print(approved(FORGES[name](os.environ), args.sha, args.stack, args.author))
+        print(approved(FORGES[name](os.environ), args.sha, args.stack, args.author, args.resource_group))
     except ForgeError as error:
         print(f"comment: {error}", file=sys.stderr)
         return EXIT_FAILED

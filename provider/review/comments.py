@@ -60,6 +60,7 @@ class Forge:
     update_method: str  # PATCH (GitHub) or PUT (GitLab)
     oldest_first: str  # the list query that orders comments oldest first ("" where that is the default)
     user_path: str | None  # the token's own user, where the API can tell
+    resource_group_path: str | None  # a resource group of the project, with {key} (GitLab)
 
     def _call(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
         data = json.dumps(payload).encode() if payload is not None else None
@@ -101,6 +102,21 @@ class Forge:
         user = self._call("GET", self.user_path)
         return str(user["username"])
 
+    def check_oldest_first(self, key: str) -> None:
+        """Refuse unless resource group ``key`` runs its jobs oldest pipeline first: GitLab's default,
+        ``unordered``, may run a later merge's apply before an earlier one's, which then leaves the
+        earlier merge unapplied (docs.gitlab.com/ci/resource_groups/#process-modes; the mode is set
+        only through the API, docs.gitlab.com/api/resource_groups/#edit-an-existing-resource-group)."""
+        if self.resource_group_path is None:
+            raise ForgeError(f"{self.name} has no resource groups: --resource-group is for GitLab")
+        path = self.resource_group_path.format(key=urllib.parse.quote(key, safe=""))
+        mode = self._call("GET", path).get("process_mode")
+        if mode != "oldest_first":
+            raise ForgeError(
+                f"resource group {key} processes jobs {mode!r}, not 'oldest_first', so a later merge may be "
+                f"applied first: set it once with PUT {path}?process_mode=oldest_first (docs/pipelines.md)"
+            )
+
     def create(self, number: int, body: str) -> int:
         return int(self._call("POST", self.comments_path.format(number=number), {"body": body})["id"])
 
@@ -137,6 +153,7 @@ def github(environ: Mapping[str, str]) -> Forge:
         update_method="PATCH",
         oldest_first="",
         user_path=None,
+        resource_group_path=None,
     )
 
 
@@ -155,6 +172,7 @@ def gitlab(environ: Mapping[str, str]) -> Forge:
         update_method="PUT",
         oldest_first="&sort=asc&order_by=created_at",
         user_path="/user",
+        resource_group_path=f"{base}/resource_groups/{{key}}",
     )
 
 
@@ -194,9 +212,14 @@ def post_plan(forge: Forge, number: int, stack: str | None, body: str, author: s
     return f"created comment {forge.create(number, body)} on request {number}"
 
 
-def approved(forge: Forge, sha: str, stack: str | None, author: str | None) -> str:
+def approved(
+    forge: Forge, sha: str, stack: str | None, author: str | None, resource_group: str | None = None
+) -> str:
     """The fingerprint in the newest plan comment by the pipeline's account (``author``, default the
-    token's own user) on the request that merged ``sha``; an older comment never stands in for it."""
+    token's own user) on the request that merged ``sha``; an older comment never stands in for it.
+    With ``resource_group``, first check that GitLab runs that group's jobs oldest first."""
+    if resource_group:
+        forge.check_oldest_first(resource_group)
     who = author or forge.own_user()
     number = forge.merged_request(sha)
     mine = _plan_comments(forge, number, stack, who)

@@ -4,7 +4,8 @@ It serves what ``provider.review.comments`` calls, the way the real services ans
 issue comments (list with ``per_page``/``page``, create 201, ``PATCH`` edit; a body over 65,536
 characters is refused with 422 as GitHub does), ``/commits/{sha}/pulls``; GitLab merge-request notes
 (list, newest first unless ``sort=asc`` is asked, as GitLab's notes API documents; create, ``PUT``
-edit; system notes are listed too), ``/user`` (the token's own user, ``GITLAB_BOT``) and
+edit; system notes are listed too), ``/user`` (the token's own user, ``GITLAB_BOT``), a resource
+group (``unordered`` unless ``process_modes`` says otherwise, as GitLab creates one) and
 ``/repository/commits/{sha}/merge_requests``. A comment or note is written as the token's user
 (``BOT`` on GitHub). A request without the expected token is refused with 401.
 """
@@ -34,6 +35,7 @@ class Forge:
     url: str = ""
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     merged: dict[str, int] = field(default_factory=dict)  # commit sha -> request number
+    process_modes: dict[str, str] = field(default_factory=dict)  # GitLab resource group -> its mode
     calls: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
 
@@ -55,6 +57,7 @@ _ROUTES = [
     ("PUT", r"/api/v4/projects/[^/]+/merge_requests/\d+/notes/(\d+)", "edit"),
     ("GET", r"/api/v4/projects/[^/]+/repository/commits/(\w+)/merge_requests", "pulls"),
     ("GET", r"/api/v4/(user)", "user"),
+    ("GET", r"/api/v4/projects/[^/]+/resource_groups/([^/]+)", "group"),
 ]
 
 
@@ -85,7 +88,7 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 if method == self.command and found:
                     gitlab = url.path.startswith("/api/v4/")
                     getattr(self, "_" + action)(
-                        int(found.group(1)) if action not in ("pulls", "user") else found.group(1),
+                        int(found.group(1)) if action not in ("pulls", "user", "group") else found.group(1),
                         parse_qs(url.query),
                         gitlab,
                     )
@@ -109,6 +112,11 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
                 return
             self._answer(201, forge.add(number, body, GITLAB_BOT if gitlab else BOT))
+
+        def _group(self, key: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
+            # GitLab creates a resource group, unordered, when a pipeline first names it.
+            mode = forge.process_modes.get(key, "unordered")
+            self._answer(200, {"id": 3, "key": key, "process_mode": mode})
 
         def _user(self, _me: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
             self._answer(200, {"id": 5, "username": GITLAB_BOT, "bot": True})

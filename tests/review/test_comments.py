@@ -149,3 +149,16 @@ def test_gitlab_reads_and_edits_the_newest_of_the_pipelines_notes(gitlab: Forge,
     gitlab.comments[12][-1]["body"] = body("prod", None, "problems: no plan")
     assert main(["comment", "approved", "9f8e", "--stack", "prod"]) == 1
     assert "its newest plan comment has no fingerprint" in capsys.readouterr().err
+
+
+def test_gitlab_refuses_an_approval_unless_the_resource_group_runs_oldest_first(gitlab: Forge, capsys):
+    gitlab.merged["9f8e"] = 12
+    gitlab.add(12, body("prod", FINGERPRINT), author=GITLAB_BOT)
+    command = ["comment", "approved", "9f8e", "--stack", "prod", "--resource-group", "support-cases-prod"]
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "resource group support-cases-prod processes jobs 'unordered', not 'oldest_first'" in err
+    assert "PUT /projects/acme%2Fsupport-cases/resource_groups/support-cases-prod?process_mode=" in err
+    gitlab.process_modes["support-cases-prod"] = "oldest_first"
+    assert main(command) == 0
+    assert capsys.readouterr().out == FINGERPRINT + "\n"

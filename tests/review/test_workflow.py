@@ -426,6 +426,14 @@ def test_merge_request_then_default_branch_through_the_gitlab_jobs(pipeline: Pip
     pipeline.forge.add(12, note["body"].replace(plan["fingerprint"], other), author="mallory")
     merge = pipeline.commit("merge !12")
     pipeline.forge.merged[merge] = 12
+    # As GitLab creates it, the resource group runs jobs in any order: the apply refuses, calling nothing.
+    unordered = pipeline.gitlab("apply:prod", sha=merge)
+    assert unordered.returncode == 1
+    assert "resource group support-cases-prod processes jobs 'unordered', not 'oldest_first'" in (
+        unordered.stderr
+    )
+    assert pipeline.support.control.calls() == []
+    pipeline.forge.process_modes["support-cases-prod"] = "oldest_first"
     applied = pipeline.gitlab("apply:prod", sha=merge)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert Counter(op for op, _ in pipeline.writes()) == Counter(plan["totals"]["calls"])
