@@ -10,12 +10,14 @@ import pytest
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+import tests.model.machine as machine_module
 from tests.model.inprocess import Wire
 from tests.model.machine import CaseModel, bind, model_world
 
 SEED = 20261202
-EXAMPLES = 60
-STEPS = 40  # 60 x 40 = 2,400 steps
+EXAMPLES = 60  # histories of at most STEPS steps: about 2,100 steps with the trailer on
+EXAMPLES_TRAILER_OFF = 20  # and about 700 with it off
+STEPS = 40
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +26,13 @@ def world() -> Iterator[tuple[Path, Wire]]:
         yield found
 
 
-def test_every_history_keeps_the_invariant(world: tuple[Path, Wire]) -> None:
-    folder, wire = world
-    machine = seed(SEED)(bind(folder, wire))
+def run(machine: type[CaseModel], examples: int) -> int:
+    """Run ``examples`` histories of the seeded machine; the number of steps they took."""
     before = CaseModel.steps
     run_state_machine_as_test(
-        machine,
+        seed(SEED)(machine),
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=examples,
             stateful_step_count=STEPS,
             deadline=None,
             database=None,
@@ -39,4 +40,18 @@ def test_every_history_keeps_the_invariant(world: tuple[Path, Wire]) -> None:
             suppress_health_check=list(HealthCheck),
         ),
     )
-    assert CaseModel.steps - before >= 2000
+    return CaseModel.steps - before
+
+
+def test_every_history_keeps_the_invariant(world: tuple[Path, Wire]) -> None:
+    """The reference trailer on (the default): at least 2,000 steps."""
+    assert run(bind(*world), EXAMPLES) >= 2000
+
+
+def test_every_history_keeps_the_invariant_with_the_trailer_off(
+    world: tuple[Path, Wire], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``referenceTrailer: false``: bodies matched on their text. A rename without alias is left out
+    (/work/notes/model-findings.md F1: the new file takes the old file's case over)."""
+    monkeypatch.setattr(machine_module, "TRAILER_OFF_RENAME_WITHOUT_ALIAS", False)
+    assert run(bind(*world, trailer=False), EXAMPLES_TRAILER_OFF) >= 500
