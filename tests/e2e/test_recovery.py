@@ -7,7 +7,9 @@ backend and on an S3 backend served by moto on 127.0.0.1 (tests/helpers/s3_serve
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
@@ -199,9 +201,11 @@ def test_recover_refuses_while_another_checkout_holds_the_lock(world: World, tmp
     another, and the two `up`s then sent the same message twice."""
     project, endpoint = world.project, world.endpoint
     other = second_checkout(project, tmp_path / "other-checkout")
-    # The `up` holds the lock for 12 s more after its first CreateCase: its follow-up message is slow.
-    endpoint.control.set_faults(latency_ms=12_000, operations=["AddCommunicationToCase"])
+    # The `up` is still at work after its first CreateCase (its follow-up message takes 3 s), and is
+    # paused there (SIGSTOP, its whole tree) for as long as the checks take: a live run, holding the lock.
+    endpoint.control.set_faults(latency_ms=3000, operations=["AddCommunicationToCase"])
     process = start_up_until_first_create(world)
+    paused = freeze_tree(process.pid)
     try:
         (held,) = world.lock_keys()
         holder = json.loads(world.backend.read(held))
@@ -216,6 +220,9 @@ def test_recover_refuses_while_another_checkout_holds_the_lock(world: World, tmp
         with pytest.raises(PulumiCommandError, match="the stack is currently locked by 1 lock"):
             other.up()
     finally:
+        for pid in paused:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
         assert process.wait(timeout=300) == 0, (project.workdir.parent / "project-up.log").read_text()
     endpoint.control.clear_faults()
     other.up()
