@@ -70,6 +70,7 @@ class Executor:
     # Who else manages a case, by caseId (the stack state's name for it), or None: a case found for this
     # file that another resource manages is never taken over.
     managed_elsewhere: Callable[[str], str | None] | None = None
+    case_name: str = ""  # this case's name in the stack
     _uploads: dict[tuple[str, ...], str] = field(default_factory=dict)
     # The customer messages AWS held since the checkpoint when this run read the case: their identities,
     # and their texts (for the trailer-off check of redacted texts).
@@ -120,7 +121,7 @@ class Executor:
             raise SupportApiError(
                 f"{self.source}: no AWS Support case with {what} is visible to this account"
             )
-        manager = self.managed_elsewhere(str(case["caseId"])) if self.managed_elsewhere else None
+        manager = self._manager(case)
         if manager is not None:
             raise SupportApiError(
                 f"{self.source}: case {case['caseId']} is managed by the stack already, as '{manager}': one "
@@ -137,7 +138,7 @@ class Executor:
         for _ in range(LOST_ANSWER_TRIES):
             found = self._opened_earlier(action, self.book.recent_and_opened(self.recovery_hours))
             if found is not None:
-                manager = self.managed_elsewhere(str(found["caseId"])) if self.managed_elsewhere else None
+                manager = self._manager(found)
                 if manager is not None:
                     raise SupportApiError(
                         f"{self.source}: case {found['caseId']}, which carries this file's reference, is "
@@ -287,6 +288,10 @@ class Executor:
         )
         return [item for item in items if str(item.get("timeCreated", "")) > after]
 
+    def _manager(self, case: Mapping[str, Any]) -> str | None:
+        """The name under which the stack manages ``case`` already, if it does."""
+        return self.managed_elsewhere(str(case["caseId"])) if self.managed_elsewhere else None
+
     def _opened_earlier(self, action: Action, cases: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
         """A case that an earlier attempt opened for this action, if AWS has one: its first message is the
         description with this action's identity (never the subject: AWS redacts it). An open case is taken
@@ -300,9 +305,13 @@ class Executor:
             held = self._customer(first)
             if not held:
                 continue
+            if held[0][0] != wanted and (self.trailer or not could_be(action.body, held[0][1])):
+                continue
+            if self._manager(case) not in (None, self.case_name):
+                continue  # another case file's case with the same text (trailer off): not ours
             if held[0][0] == wanted:
                 found.append(case)
-            elif not self.trailer and could_be(action.body, held[0][1]):
+            else:
                 raise SupportApiError(
                     f"{self.source}: AWS holds case {case['caseId']}, whose description may be this file's "
                     "with part of it redacted by AWS; without the reference trailer the provider cannot tell "
@@ -311,7 +320,8 @@ class Executor:
                     "AmbiguousMatch",
                 )
         usable = [case for case in found if case.get("status") != "resolved" or self._resolves]
-        usable.sort(key=lambda case: (case.get("status") == "resolved", str(case.get("timeCreated", ""))))
+        usable.sort(key=lambda case: str(case.get("timeCreated", "")), reverse=True)  # the newest first,
+        usable.sort(key=lambda case: case.get("status") == "resolved")  # and an open one before any resolved
         return usable[0] if usable else None
 
     def _created_after(self, moment: datetime) -> list[Mapping[str, Any]]:

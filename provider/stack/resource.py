@@ -154,6 +154,7 @@ class SupportCaseProvider(ResourceProvider):
         and creates before deleting the original), refused before any write."""
         executor = self._executor(props)
         executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
+        executor.case_name = str(props.get("caseName") or "")
         record = executor.run(self._plan(None, props), None)
         _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
@@ -207,10 +208,9 @@ def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
     with _STATE_LOCK:
         if parts[-2] not in _STATE_CASES:
             try:
-                state = export_state(parts[-2])
+                records = records_from_state(export_state(parts[-2])).items()
             except StateError:
-                return None
-            records = records_from_state(state).items()
+                records = {}.items()  # no state to read (a stack never deployed): nothing manages it
             _STATE_CASES[parts[-2]] = {known.record.case_id: name for name, known in records}
         return _STATE_CASES[parts[-2]].get(case_id)
 
