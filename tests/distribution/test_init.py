@@ -98,3 +98,48 @@ def test_the_gitlab_apply_job_is_ordered_per_stack(team: Path):
     assert jobs["plan:live"]["variables"] == {"STACK": "live"}
     script = " ".join(shlex.quote(line) for line in jobs[".plan"]["script"])
     assert "supportcases comment post" in script and "supportcases validate || validated=$?" in script
+
+
+def _as_team(text: str) -> str:
+    """A reference pipeline command as a team's repository runs it (the distribution's commands)."""
+    return text.replace("source tools/env.sh\n", "").replace("python -m provider", "supportcases")
+
+
+@pytest.fixture
+def prod(tmp_path: Path) -> Path:
+    """A team's repository with the reference pipelines' stack, prod."""
+    assert main(["init", str(tmp_path / "prod"), "--source", SOURCE]) == 0
+    return tmp_path / "prod"
+
+
+def test_the_gitlab_jobs_run_the_reference_pipelines_commands(prod: Path):
+    reference = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+    template = yaml.safe_load((prod / ".gitlab-ci.yml").read_text())
+    for job in (".plan", ".apply"):
+        assert [_as_team(line) for line in reference[job]["script"]] == template[job]["script"], job
+        assert reference[job]["rules"] == template[job]["rules"]
+    assert reference[".plan"]["artifacts"] == template[".plan"]["artifacts"]
+    assert (
+        reference["apply:prod"] == template["apply:prod"] and reference["plan:prod"] == template["plan:prod"]
+    )
+
+
+def test_the_github_steps_run_the_reference_workflows_commands(prod: Path):
+    reference = yaml.safe_load((ROOT / WORKFLOW).read_text())["jobs"]
+    template = yaml.safe_load((prod / WORKFLOW).read_text())["jobs"]
+    assert set(reference) == set(template)
+    for job in ("state", "plan", "apply"):
+        assert reference[job]["permissions"] == template[job]["permissions"], job
+        assert reference[job]["concurrency"] == template[job]["concurrency"], job
+    steps = {step["name"]: step for step in template["plan"]["steps"] if "name" in step}
+    for step in reference["plan"]["steps"]:
+        if step.get("name") in (
+            "Validate the case files",
+            "Plan",
+            "Job summary",
+            "Comment on the pull request",
+        ):
+            assert _as_team(step["run"]).strip() == steps[step["name"]]["run"].strip(), step["name"]
+            assert step.get("if") == steps[step["name"]].get("if") and step.get("env") == steps[
+                step["name"]
+            ].get("env")
