@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provider.aws.calls import SupportApi
+from provider.aws.support_api import SupportApiError
 
 BATCH = 100  # DescribeCases takes at most 100 caseIds (botocore model: caseIdList max 100) — S4
 BY_ID_READS = 1  # reads of a process made by caseId before the book lists the account's cases instead
@@ -128,25 +129,39 @@ class CaseBook:
                 for case_id in batch:
                     del self._waiting[case_id]
             try:
-                cases = self._api.read(
-                    "read the cases",
-                    "describe_cases",
-                    paced=False,
-                    caseIdList=list(batch),
-                    includeResolvedCases=True,
-                    includeCommunications=True,
-                ).get("cases", [])
+                found = self._read_ids(list(batch))
             except Exception as error:
                 for future in batch.values():
                     future.set_exception(error)
             else:
-                found = {str(case["caseId"]): case for case in cases}
                 for case_id, future in batch.items():
                     future.set_result(found.get(case_id))
             with self._lock:
                 if not self._waiting:
                     self._leading = False
                     return
+
+    def _read_ids(self, case_ids: list[str], *, paced: bool = False) -> dict[str, Case]:
+        """The cases AWS returns for ``case_ids``. DescribeCases answers CaseIdNotFound for a caseId it
+        does not return (S4: the error of DescribeCases; a case past AWS's retention, or of another
+        account); whether it then returns the others of a batch is not documented, so a batch that
+        fails so is read again case by case."""
+        try:
+            cases = self._api.read(
+                "read the cases",
+                "describe_cases",
+                paced=paced,
+                caseIdList=case_ids,
+                includeResolvedCases=True,
+                includeCommunications=True,
+            ).get("cases", [])
+        except SupportApiError as error:
+            if error.code != "CaseIdNotFound":
+                raise
+            if len(case_ids) == 1:
+                return {}
+            return {key: case for one in case_ids for key, case in self._read_ids([one], paced=True).items()}
+        return {str(case["caseId"]): case for case in cases}
 
     def _fail_all(self, error: Exception) -> None:
         with self._lock:

@@ -42,6 +42,16 @@ __all__ = ["AWS_SENDER", "CaseRecord", "Executor"]
 RECENT = 5  # DescribeCases returns the 5 newest communications of each case (S4: recentCommunications)
 LOST_ANSWER_TRIES = 3  # how often a write whose answer was lost is looked for and sent again
 CLOCK_SKEW = timedelta(minutes=15)  # margin between this machine's clock and AWS's
+# How long AWS keeps returning a case: "Case data is available for 24 months after creation" (DescribeCases
+# in the pinned botocore model, S4); the AWS Support User Guide and older API references say 12 months.
+# A case older than the earlier figure that AWS no longer returns is taken as gone, not as a fault.
+RETENTION = timedelta(days=365)
+UNREACHABLE = "unreachable"  # the status recorded for such a case
+
+
+def past_retention(time_created: str) -> bool:
+    """Whether a case created at ``time_created`` may be gone from AWS by its retention."""
+    return bool(time_created) and datetime.now(UTC) - _time(time_created) > RETENTION
 
 
 def _now() -> str:
@@ -253,7 +263,7 @@ class Executor:
         if self._window is None:
             case = self.book.case(record.case_id, record.time_created)
             if case is None:
-                raise SupportApiError(f"{self.source}: AWS no longer shows case {record.case_id}")
+                raise self._missing(record, "Nothing was sent")
             self._case = case
             recent = _recent(case)
             newer = [item for item in recent if str(item.get("timeCreated", "")) > record.checkpoint]
@@ -280,6 +290,14 @@ class Executor:
                 "AmbiguousMatch",
             )
         return False
+
+    def _missing(self, record: CaseRecord, outcome: str) -> SupportApiError:
+        """The error for a case AWS does not return (any more)."""
+        return SupportApiError(
+            f"{self.source}: AWS does not return case {record.case_id} to account '{self.api.alias}': "
+            f"{_missing_reason(record)}. {outcome}",
+            "CaseIdNotFound",
+        )
 
     def _all_communications(self, case_id: str, after: str) -> Iterable[dict[str, Any]]:
         params = {"caseId": case_id, **({"afterTime": after} if after else {})}
@@ -402,7 +420,9 @@ class Executor:
         """Refresh: what AWS reports about the case now, and its replies. The checkpoint stays."""
         case = self.book.case(record.case_id, record.time_created)
         if case is None:
-            raise SupportApiError(f"{self.source}: AWS no longer shows case {record.case_id}")
+            if past_retention(record.time_created):
+                return replace(record, status=UNREACHABLE)  # kept; `status` and the sync say it plainly
+            raise self._missing(record, "Nothing changed")
         recent = _recent(case)
         newer = [item for item in recent if str(item.get("timeCreated", "")) > record.last_seen]
         if len(newer) == RECENT:
@@ -410,6 +430,18 @@ class Executor:
         replies = [*record.replies, *_replies(newer)]
         last_seen = max(record.last_seen, newest(case))
         return replace(record.seen(case), replies=tuple(replies), last_seen=last_seen)
+
+
+def _missing_reason(record: CaseRecord) -> str:
+    if past_retention(record.time_created):
+        return (
+            f"it was created {record.time_created}, more than 12 months ago, and AWS keeps cases for 12 to "
+            "24 months. Open the issue anew in a new case file; removing this one sends nothing"
+        )
+    return (
+        "the account's credentials may reach another AWS account than the case's (check the stack "
+        "config's account for this file)"
+    )
 
 
 def _replies(communications: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

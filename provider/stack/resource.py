@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 from provider.aws.accounts import case_account_mismatch
 from provider.aws.calls import support_api
 from provider.aws.casebook import case_book
-from provider.aws.execute import CaseRecord, Executor
+from provider.aws.execute import UNREACHABLE, CaseRecord, Executor, past_retention
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
 from provider.entry import support_case_provider
@@ -178,8 +178,23 @@ class SupportCaseProvider(ResourceProvider):
             pulumi.log.warn(
                 f"{props['source']} was removed; its case {record.case_id} stays open: {manager} manages it"
             )
-        elif record.status != "resolved":
+        elif record.status == UNREACHABLE or (
+            record.status != "resolved" and not self._retired(props, record)
+        ):
+            pulumi.log.warn(
+                f"{props['source']} was removed; AWS no longer returns its case {record.case_id} (created "
+                f"{record.time_created}): nothing to resolve"
+            )
+
+    def _retired(self, props: Mapping[str, Any], record: CaseRecord) -> bool:
+        """Resolve the case of a removed file; False when AWS no longer returns it, past its retention."""
+        try:
             self._executor(props, record).run(retire(record.sent), record)
+        except SupportApiError as error:
+            if error.code == "CaseIdNotFound" and past_retention(record.time_created):
+                return False
+            raise
+        return True
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the status and severity AWS reports now, and AWS's replies. The record of what was sent

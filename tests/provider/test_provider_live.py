@@ -414,3 +414,38 @@ def test_an_attachment_swapped_for_a_link_out_of_the_repository_is_not_uploaded(
     with pytest.raises(SupportApiError, match=r"cases/ec2.yaml: .*trace\.txt"):
         prov.create(inputs)
     assert set(operations(support)) == {"DescribeCases"}  # looked for an earlier attempt; nothing sent
+
+
+MONTH = 31 * 24 * 3600
+
+
+def test_a_case_aws_no_longer_returns_is_reported_never_reopened_as_a_second_case(support, repo):
+    prov, _, outs = open_case(repo)
+    support.control.age_case(outs["caseId"], 25 * MONTH)  # past AWS's retention (24 months)
+    outs = {**outs, "timeCreated": "2024-01-01T00:00:00.000Z"}  # as the record keeps it (aged with it)
+    support.control.reset_calls()
+    refreshed = prov.read(outs["caseId"], outs).outs  # refresh goes on, and says it
+    assert refreshed["caseStatus"] == "unreachable"
+    news = checked(
+        prov,
+        outs,
+        case_inputs(write_case(repo, "ec2", {**BASE, "communications": [{"communicationBody": "Hi"}]})),
+    )
+    with pytest.raises(SupportApiError, match="AWS keeps cases for 12 to 24 months"):
+        prov.update(outs["caseId"], refreshed, news)
+    prov.delete(outs["caseId"], refreshed)  # the file removed: nothing to resolve, and no failure
+    assert set(operations(support)) <= {"DescribeCases", "DescribeCommunications"}
+
+
+def test_a_message_to_a_case_resolved_more_than_14_days_ago_fails_clearly_and_once(support, repo):
+    prov, inputs, outs = open_case(repo)
+    resolved = checked(prov, inputs, case_inputs(write_case(repo, "ec2", {**BASE, "status": "resolved"})))
+    outs = prov.update(outs["caseId"], outs, resolved).outs
+    support.control.age_case(outs["caseId"], 15 * 24 * 3600)
+    reopened = {**BASE, "status": "open", "communications": [{"communicationBody": "It is back."}]}
+    news = checked(prov, resolved, case_inputs(write_case(repo, "ec2", reopened)))
+    support.control.reset_calls()
+    with pytest.raises(SupportApiError, match="14 days"):
+        prov.update(outs["caseId"], outs, news)
+    assert operations(support)["AddCommunicationToCase"] == 1
+    assert operations(support)["CreateCase"] == 0
