@@ -78,6 +78,10 @@ class SupportApi:
         self._pacer = Pacer(settings.calls_per_second)
         self._attempts = settings.max_attempts
 
+    def _in_account(self, doing: str) -> str:
+        """What was being done, and in which account (the alias of the stack config)."""
+        return f"{doing} in account '{self.alias}'"
+
     def turn(self) -> None:
         """Wait for this process's next call slot; refuse once the engine is gone."""
         self._pacer.wait()
@@ -91,7 +95,7 @@ class SupportApi:
         try:
             return getattr(self._reader, operation)(**params)
         except Exception as error:
-            raise explain(error, doing) from None
+            raise explain(error, self._in_account(doing)) from None
 
     def pages(self, doing: str, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a paginated read, through botocore's paginator, one paced call per page."""
@@ -103,7 +107,7 @@ class SupportApi:
             except StopIteration:
                 return
             except Exception as error:
-                raise explain(error, doing) from None
+                raise explain(error, self._in_account(doing)) from None
             yield from page.get(key, [])
 
     def write(self, doing: str, operation: str, **params: Any) -> dict[str, Any]:
@@ -119,17 +123,17 @@ class SupportApi:
                     time.sleep(min(2.0**attempt * 0.1, 5.0))
                     continue
                 if status >= 500:
-                    raise AmbiguousWrite(str(explain(error, doing)), code) from None
-                raise explain(error, doing) from None
+                    raise AmbiguousWrite(str(explain(error, self._in_account(doing))), code) from None
+                raise explain(error, self._in_account(doing)) from None
             except _NOT_SENT as error:
                 if attempt < self._attempts:
                     time.sleep(min(2.0**attempt * 0.1, 5.0))
                     continue
-                raise explain(error, doing) from None
+                raise explain(error, self._in_account(doing)) from None
             except _LOST_ANSWER as error:
                 raise AmbiguousWrite(f"{doing}: the answer was lost ({error})", "LostAnswer") from None
             except Exception as error:
-                raise explain(error, doing) from None
+                raise explain(error, self._in_account(doing)) from None
         raise SupportApiError(f"{doing}: gave up after {self._attempts} attempts")
 
 

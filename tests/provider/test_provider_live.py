@@ -449,3 +449,17 @@ def test_a_message_to_a_case_resolved_more_than_14_days_ago_fails_clearly_and_on
         prov.update(outs["caseId"], outs, news)
     assert operations(support)["AddCommunicationToCase"] == 1
     assert operations(support)["CreateCase"] == 0
+
+
+def test_an_account_without_a_business_plan_is_named_in_the_error(tmp_path, repo, monkeypatch):
+    from supportlocal.launcher import running_server
+
+    with running_server(tmp_path / "basic", quotas=False, plans={"999999999999": "basic"}) as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SUPPORT", endpoint.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA999999999999")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        with pytest.raises(SupportApiError) as error:
+            open_case(repo)
+    message = str(error.value)
+    assert "in account 'default'" in message and "SubscriptionRequiredException" in message
+    assert "Business" in message and SECRET_KEY not in message
