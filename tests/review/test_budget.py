@@ -15,7 +15,7 @@ from provider.casefiles.loader import load_cases
 from provider.commands.cli import main
 from provider.planning.plan import Sent
 from provider.review.budget import HIDDEN_MARK, Pieces, fit, size
-from tests.review.forge_standin import GITHUB_COMMENT_LIMIT, github_env, running_forge
+from tests.review.forge_standin import BOT, GITHUB_COMMENT_LIMIT, github_env, running_forge
 
 CASES = 300
 JOB_SUMMARY_LIMIT = 1024 * 1024  # GitHub: a step's job summary takes at most 1 MiB
@@ -95,10 +95,10 @@ def test_300_changed_cases_fit_a_comment_without_cutting_a_message(
         for key, value in github_env(forge, str(tmp_path / "event.json")).items():
             monkeypatch.setenv(key, value)
         (repo / "comment.md").write_text(comment)
-        assert main(["comment", "post", "comment.md", "--stack", "prod"]) == 0
+        assert main(["comment", "post", "comment.md", "--stack", "prod", "--author", BOT]) == 0
         assert forge.comments[3][0]["body"] == comment
         (repo / "comment.md").write_text(summary)
-        assert main(["comment", "post", "comment.md", "--stack", "prod"]) == 1
+        assert main(["comment", "post", "comment.md", "--stack", "prod", "--author", BOT]) == 1
     assert "answered 422: " in capsys.readouterr().err
 
 
