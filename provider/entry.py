@@ -14,6 +14,8 @@ from pulumi.dynamic import ResourceProvider
 
 def support_case_provider() -> ResourceProvider:
     """The provider of every SupportCase; ``configure`` gives it the stack's settings."""
+    from provider.stack.errors import plain_errors
     from provider.stack.resource import SupportCaseProvider
 
+    plain_errors()
     return SupportCaseProvider()

@@ -88,7 +88,9 @@ def plan_json(project: PulumiProject) -> dict[str, Any]:
 def failed_up(project: PulumiProject, *extra: str) -> str:
     with pytest.raises(PulumiCommandError) as error:
         project.up(*extra)
-    return error.value.result.stdout + error.value.result.stderr
+    output = error.value.result.stdout + error.value.result.stderr
+    assert "Traceback" not in output  # a refusal reads as one, not as a crash
+    return output
 
 
 # --- 1. AWS's own redaction ----------------------------------------------------------------------------
