@@ -86,6 +86,9 @@ def _resolve(root: Path, source: str, written: str, rules: Policy | None) -> tup
     try:
         resolved = (root / posixpath.dirname(source) / written).resolve()
         read_as = as_written.resolve()
+        for path in (resolved, read_as):
+            if path.is_symlink():  # a loop: Python 3.13's resolve() returns it where 3.11 and 3.12 raise
+                raise RuntimeError(f"Symlink loop from '{path}'")
     except (OSError, RuntimeError) as error:  # a symlink loop
         return None, f"{name} cannot be resolved: {error}"
     if not resolved.is_relative_to(root):
