@@ -143,3 +143,16 @@ def test_the_github_steps_run_the_reference_workflows_commands(prod: Path):
             assert step.get("if") == steps[step["name"]].get("if") and step.get("env") == steps[
                 step["name"]
             ].get("env")
+
+
+def test_the_hook_manifest_and_the_teams_pre_commit_config_are_valid(team: Path):
+    pre_commit = ROOT / ".venv" / "bin" / "pre-commit"
+    for command, path in (
+        ("validate-manifest", ROOT / ".pre-commit-hooks.yaml"),
+        ("validate-config", team / ".pre-commit-config.yaml"),
+    ):
+        done = subprocess.run([pre_commit, command, path], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["language"] == "python" and hook["require_serial"] is True and hook["always_run"] is True
+    assert hook["entry"] == "supportcases precommit"
