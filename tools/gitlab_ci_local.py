@@ -44,6 +44,7 @@ FILES = (
     "requirements.lock",
     ".gitignore",
     ".gitlab-ci.yml",
+    ".gitlab",
 )
 ACCESS_KEY = "AKIA555555555555"
 WRITES = ("AddAttachmentsToSet", "CreateCase", "AddCommunicationToCase", "ResolveCase")
