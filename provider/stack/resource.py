@@ -152,6 +152,13 @@ class SupportCaseProvider(ResourceProvider):
         the stack manages already is neither adopted nor taken over: such a create is a second file for
         one case, or a replacement (``pulumi up --replace``, which the engine checks with no old inputs
         and creates before deleting the original), refused before any write."""
+        name = str(props.get("caseName") or "")
+        if name in _state_cases(props).values():
+            raise SupportApiError(
+                f"{props.get('source', '?')}: the stack manages this case already, as '{name}': this "
+                "create would replace it (`pulumi up --replace`), and a replacement would open a second "
+                "support case or resolve this one. Nothing was sent; run `pulumi up` without --replace"
+            )
         executor = self._executor(props)
         executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
         executor.case_name = str(props.get("caseName") or "")
@@ -212,14 +219,19 @@ class SupportCaseProvider(ResourceProvider):
 
 def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
     """The name under which the stack manages ``case_id`` already: a create or update of this process, or
-    the state the run started from (read once per process with an export: the DIY backend does not lock
-    exports, docs/pipelines.md). None when nothing does, or the state cannot be read."""
+    the state the run started from. None when nothing does."""
     with _MANAGED_LOCK:
         if case_id in _MANAGED:
             return _MANAGED[case_id]
+    return _state_cases(props).get(case_id)
+
+
+def _state_cases(props: Mapping[str, Any]) -> dict[str, str]:
+    """caseId -> case name of the state the run started from (read once per process with an export: the
+    DIY backend does not lock exports, docs/pipelines.md); empty when there is no state to read."""
     parts = str(props.get("key") or "").split("/")
     if len(parts) < 3:
-        return None
+        return {}
     with _STATE_LOCK:
         if parts[-2] not in _STATE_CASES:
             try:
@@ -227,7 +239,7 @@ def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
             except StateError:
                 records = {}.items()  # no state to read (a stack never deployed): nothing manages it
             _STATE_CASES[parts[-2]] = {known.record.case_id: name for name, known in records}
-        return _STATE_CASES[parts[-2]].get(case_id)
+        return _STATE_CASES[parts[-2]]
 
 
 _STATE_CASES: dict[str, dict[str, str]] = {}  # stack -> caseId -> case name, as the run's state began

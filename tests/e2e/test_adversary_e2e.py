@@ -234,6 +234,12 @@ def test_replace_is_refused_and_resolves_nothing(world):
     assert "would replace it" in output
     assert writes(endpoint) == Counter()  # before the fix: ResolveCase of the case the file declares open
     assert cases_at_aws(endpoint)[0]["status"] != "resolved"
+    # Past the recovery window, where AWS's listing no longer shows the case to the create: the same.
+    project.config_set("supportcases:recoveryHours", "1")
+    endpoint.control.age_case(resource["outputs"]["caseId"], 2 * 3600)
+    assert "would replace it" in failed_up(project, "--replace", resource["urn"])
+    assert writes(endpoint) == Counter()
+    assert len(cases_at_aws(endpoint)) == 1
 
 
 # --- 11. moving an existing case to another account ---------------------------------------------------
