@@ -12,15 +12,13 @@ group (``unordered`` unless ``process_modes`` says otherwise, as GitLab creates 
 
 from __future__ import annotations
 
-import json
-import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from re import Match
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.helpers.forge_api import ForgeHandler, serving
 
 TOKEN = "forge-test-token"
 BOT = "github-actions[bot]"
@@ -61,42 +59,18 @@ _ROUTES = [
 ]
 
 
-def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
+def _handler(forge: Forge) -> type[ForgeHandler]:
+    class Handler(ForgeHandler):
+        token = TOKEN
+        routes = _ROUTES
+        calls = forge.calls
 
-        def _answer(self, status: int, payload: Any) -> None:
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _route(self) -> None:
-            url = urlsplit(self.path)
-            forge.calls.append((self.command, url.path))
-            token = self.headers.get("Authorization", "").removeprefix("Bearer ") or self.headers.get(
-                "PRIVATE-TOKEN"
+        def _dispatch(self, action: str, found: Match[str], path: str, query: dict[str, list[str]]) -> None:
+            key = found.group(1)
+            gitlab = path.startswith("/api/v4/")
+            getattr(self, "_" + action)(
+                int(key) if action not in ("pulls", "user", "group") else key, query, gitlab
             )
-            if token != TOKEN:
-                self._answer(401, {"message": "Bad credentials"})
-                return
-            for method, pattern, action in _ROUTES:
-                found = re.fullmatch(pattern, url.path)
-                if method == self.command and found:
-                    gitlab = url.path.startswith("/api/v4/")
-                    getattr(self, "_" + action)(
-                        int(found.group(1)) if action not in ("pulls", "user", "group") else found.group(1),
-                        parse_qs(url.query),
-                        gitlab,
-                    )
-                    return
-            self._answer(404, {"message": "Not Found"})
-
-        def _payload(self) -> dict[str, Any]:
-            return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
 
         def _list(self, number: int, query: dict[str, list[str]], gitlab: bool) -> None:
             per_page = int(query.get("per_page", ["30"])[0])
@@ -145,8 +119,6 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 merged = {"number": number, "merged_at": "2026-11-28T12:00:00Z", "merge_commit_sha": sha}
                 self._answer(200, [{"number": number + 1, "merged_at": None}, merged])
 
-        do_GET = do_POST = do_PATCH = do_PUT = _route
-
     return Handler
 
 
@@ -154,15 +126,9 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
 def running_forge() -> Iterator[Forge]:
     """Serve a fresh stand-in on 127.0.0.1 (a free port) until the block ends."""
     forge = Forge()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(forge))
-    forge.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(forge)) as url:
+        forge.url = url
         yield forge
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def github_env(forge: Forge, event_path: str) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """A local stand-in of the GitHub and GitLab pull/merge-request APIs, on 127.0.0.1, for the sync's own
-commands (modelled on tests/review/forge_standin.py).
+commands (built, as tests/review/forge_standin.py is, on tests/helpers/forge_api.py).
 
 It serves what ``provider.sync.forge`` calls, answering as the real services document: GitHub pulls (list
 by ``head=OWNER:BRANCH`` and ``state``, create 201, ``PATCH`` edit, ``POST requested_reviewers`` 201 with
@@ -12,17 +12,15 @@ A call without the expected token is refused with 401.
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from re import Match
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.helpers.forge_api import ForgeHandler, serving
 
 TOKEN = "sync-forge-token"
 OWNER = "acme"
@@ -70,38 +68,15 @@ _ROUTES = [
 ]
 
 
-def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
+def _handler(forge: Forge) -> type[ForgeHandler]:
+    class Handler(ForgeHandler):
+        token = TOKEN
+        routes = _ROUTES
+        calls = forge.calls
 
-        def _answer(self, status: int, payload: Any) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _route(self) -> None:
-            url = urlsplit(self.path)
-            forge.calls.append((self.command, url.path))
-            token = self.headers.get("Authorization", "").removeprefix("Bearer ") or self.headers.get(
-                "PRIVATE-TOKEN"
-            )
-            if token != TOKEN:
-                self._answer(401, {"message": "Bad credentials"})
-                return
-            for method, pattern, action in _ROUTES:
-                found = re.fullmatch(pattern, url.path)
-                if method == self.command and found:
-                    query = {key: values[0] for key, values in parse_qs(url.query).items()}
-                    getattr(self, "_" + action)(int(found.group(1)) if found.groups() else 0, query)
-                    return
-            self._answer(404, {"message": "Not Found"})
-
-        def _payload(self) -> dict[str, Any]:
-            return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        def _dispatch(self, action: str, found: Match[str], path: str, query: dict[str, list[str]]) -> None:
+            number = int(found.group(1)) if found.groups() else 0
+            getattr(self, "_" + action)(number, {key: values[0] for key, values in query.items()})
 
         # --- GitHub ---------------------------------------------------------------------------------
 
@@ -193,8 +168,6 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
             name = query.get("username", "")
             self._answer(200, [{"id": USERS[name], "username": name}] if name in USERS else [])
 
-        do_GET = do_POST = do_PATCH = do_PUT = _route
-
     return Handler
 
 
@@ -202,15 +175,9 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
 def running_forge(remote: Path) -> Iterator[Forge]:
     """Serve a fresh stand-in on 127.0.0.1 (a free port) for the bare repository ``remote``."""
     forge = Forge(remote)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(forge))
-    forge.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(forge)) as url:
+        forge.url = url
         yield forge
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def github_env(forge: Forge) -> dict[str, str]:
