@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provider.review.comments import FORGES, ForgeError, approved, detect, post_plan, request_number
+from provider.forgeapi import ForgeError, detect
+from provider.review.comments import FORGES, approved, post_plan, request_number
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -9,10 +9,11 @@ import sys
 from typing import Any
 
 from provider.casefiles.loader import find_root
+from provider.forgeapi import ForgeError, detect
 from provider.review.state import StateError, export_state, records_from_state
 from provider.sync.codeowners import Owners
 from provider.sync.event import EventError, case_update, read_event, stacks_holding
-from provider.sync.forge import ForgeError, default_base, detect, forge_from_env
+from provider.sync.forge import default_base, forge_from_env
 from provider.sync.git import Git, GitError
 from provider.sync.pipeline import Result, Sync, SyncError
 

@@ -16,27 +16,22 @@ merge-request notes (``/projects/{id}/merge_requests/{iid}/notes``, listed ``sor
 ``created_at`` unless asked otherwise, docs.gitlab.com/api/notes/#list-all-merge-request-notes, so
 they are asked for ``sort=asc&order_by=created_at``), the token's user (``/user``,
 docs.gitlab.com/api/users/#get-the-current-user) and
-``/projects/{id}/repository/commits/{sha}/merge_requests``. Only the standard library speaks HTTP here.
+``/projects/{id}/repository/commits/{sha}/merge_requests``. The calls go through ``provider.forgeapi``.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from provider.forgeapi import Api, ForgeError, need
 from provider.review.markdown import fingerprint_in, marker_prefix
 
 PAGE = 100  # items per page; both APIs allow at most 100
-
-
-class ForgeError(Exception):
-    """A comments API call failed or the request cannot be found; says which call and why."""
 
 
 class Comment(NamedTuple):
@@ -51,9 +46,7 @@ class Comment(NamedTuple):
 class Forge:
     """A comments API: where it is, how to authenticate, and the paths of the calls."""
 
-    name: str
-    api: str  # base URL without a trailing slash
-    headers: Mapping[str, str]
+    api: Api
     comments_path: str  # of one request, with {number}
     comment_path: str  # of one comment of one request, with {number} and {id}
     requests_of_commit_path: str  # with {sha}
@@ -62,27 +55,11 @@ class Forge:
     user_path: str | None  # the token's own user, where the API can tell
     resource_group_path: str | None  # a resource group of the project, with {key} (GitLab)
 
-    def _call(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(
-            self.api + path, data=data, method=method, headers=dict(self.headers)
-        )
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return json.loads(answer.read() or b"null")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode("utf-8", "replace")[:300]
-            raise ForgeError(f"{self.name}: {method} {path} answered {error.code}: {detail}") from None
-        except (urllib.error.URLError, OSError) as error:
-            raise ForgeError(f"{self.name}: {method} {path} failed: {error}") from None
-
     def comments(self, number: int) -> Iterator[Comment]:
         """Every comment of request ``number``, oldest first, page after page."""
         path = self.comments_path.format(number=number)
         for page in range(1, 10_000):
-            items = self._call("GET", f"{path}?per_page={PAGE}&page={page}{self.oldest_first}")
+            items = self.api.call("GET", f"{path}?per_page={PAGE}&page={page}{self.oldest_first}")
             for item in items:
                 if not item.get("system"):  # GitLab's own notes ("added 1 commit")
                     user = item.get("user") or item.get("author") or {}
@@ -96,10 +73,10 @@ class Forge:
         """The login of the token's own user: whose plan comments count."""
         if self.user_path is None:
             raise ForgeError(
-                f"{self.name}: say whose comments carry the plan with --author (e.g. github-actions[bot]): "
-                "an Actions token cannot name its own user"
+                f"{self.api.name}: say whose comments carry the plan with --author "
+                "(e.g. github-actions[bot]): an Actions token cannot name its own user"
             )
-        user = self._call("GET", self.user_path)
+        user = self.api.call("GET", self.user_path)
         return str(user["username"])
 
     def check_oldest_first(self, key: str) -> None:
@@ -108,9 +85,9 @@ class Forge:
         earlier merge unapplied (docs.gitlab.com/ci/resource_groups/#process-modes; the mode is set
         only through the API, docs.gitlab.com/api/resource_groups/#edit-an-existing-resource-group)."""
         if self.resource_group_path is None:
-            raise ForgeError(f"{self.name} has no resource groups: --resource-group is for GitLab")
+            raise ForgeError(f"{self.api.name} has no resource groups: --resource-group is for GitLab")
         path = self.resource_group_path.format(key=urllib.parse.quote(key, safe=""))
-        mode = self._call("GET", path).get("process_mode")
+        mode = self.api.call("GET", path).get("process_mode")
         if mode != "oldest_first":
             raise ForgeError(
                 f"resource group {key} processes jobs {mode!r}, not 'oldest_first', so a later merge may be "
@@ -118,35 +95,34 @@ class Forge:
             )
 
     def create(self, number: int, body: str) -> int:
-        return int(self._call("POST", self.comments_path.format(number=number), {"body": body})["id"])
+        return int(self.api.call("POST", self.comments_path.format(number=number), {"body": body})["id"])
 
     def update(self, number: int, comment: int, body: str) -> None:
-        self._call(self.update_method, self.comment_path.format(number=number, id=comment), {"body": body})
+        self.api.call(self.update_method, self.comment_path.format(number=number, id=comment), {"body": body})
 
     def merged_request(self, sha: str) -> int:
         """The number of the merged request that brought commit ``sha``."""
-        found = self._call("GET", self.requests_of_commit_path.format(sha=sha))
+        found = self.api.call("GET", self.requests_of_commit_path.format(sha=sha))
         merged = [item for item in found if item.get("merged_at") or item.get("state") == "merged"]
         exact = [
             item for item in merged if sha in (item.get("merge_commit_sha"), item.get("squash_commit_sha"))
         ]
         for item in exact or merged:
             return int(item.get("number") or item["iid"])
-        raise ForgeError(f"{self.name}: no merged request brought commit {sha}")
+        raise ForgeError(f"{self.api.name}: no merged request brought commit {sha}")
 
 
 def github(environ: Mapping[str, str]) -> Forge:
     """GitHub from an Actions job's environment: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN."""
-    repo = _need(environ, "GITHUB_REPOSITORY")
+    repo = need(environ, "GITHUB_REPOSITORY")
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "Authorization": f"Bearer {need(environ, 'GITHUB_TOKEN')}",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": "support-cases-as-code",
+    }
     return Forge(
-        name="GitHub",
-        api=environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
-        headers={
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {_need(environ, 'GITHUB_TOKEN')}",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "support-cases-as-code",
-        },
+        api=Api("GitHub", environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"), headers),
         comments_path=f"/repos/{repo}/issues/{{number}}/comments",
         comment_path=f"/repos/{repo}/issues/comments/{{id}}",
         requests_of_commit_path=f"/repos/{repo}/commits/{{sha}}/pulls",
@@ -160,12 +136,11 @@ def github(environ: Mapping[str, str]) -> Forge:
 def gitlab(environ: Mapping[str, str]) -> Forge:
     """GitLab from a CI job's environment: CI_API_V4_URL, CI_PROJECT_ID, and GITLAB_TOKEN (a project
     access token with the api scope: a job token cannot write notes)."""
-    project = urllib.parse.quote(_need(environ, "CI_PROJECT_ID"), safe="")
+    project = urllib.parse.quote(need(environ, "CI_PROJECT_ID"), safe="")
     base = f"/projects/{project}"
+    headers = {"PRIVATE-TOKEN": need(environ, "GITLAB_TOKEN"), "User-Agent": "support-cases-as-code"}
     return Forge(
-        name="GitLab",
-        api=_need(environ, "CI_API_V4_URL").rstrip("/"),
-        headers={"PRIVATE-TOKEN": _need(environ, "GITLAB_TOKEN"), "User-Agent": "support-cases-as-code"},
+        api=Api("GitLab", need(environ, "CI_API_V4_URL").rstrip("/"), headers),
         comments_path=f"{base}/merge_requests/{{number}}/notes",
         comment_path=f"{base}/merge_requests/{{number}}/notes/{{id}}",
         requests_of_commit_path=f"{base}/repository/commits/{{sha}}/merge_requests",
@@ -179,20 +154,11 @@ def gitlab(environ: Mapping[str, str]) -> Forge:
 FORGES = {"github": github, "gitlab": gitlab}
 
 
-def detect(environ: Mapping[str, str]) -> str:
-    """``github`` in GitHub Actions, ``gitlab`` in GitLab CI."""
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if environ.get("GITLAB_CI") == "true":
-        return "gitlab"
-    raise ForgeError("not in GitHub Actions or GitLab CI: say which with --forge github|gitlab")
-
-
 def request_number(forge: str, environ: Mapping[str, str]) -> int:
     """The pull request of a GitHub ``pull_request`` event, or GitLab's CI_MERGE_REQUEST_IID."""
     if forge == "gitlab":
-        return int(_need(environ, "CI_MERGE_REQUEST_IID"))
-    event = json.loads(Path(_need(environ, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
+        return int(need(environ, "CI_MERGE_REQUEST_IID"))
+    event = json.loads(Path(need(environ, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
     number = (event.get("pull_request") or {}).get("number")
     if number is None:
         raise ForgeError("the GitHub event is not a pull request: give --request NUMBER")
@@ -234,10 +200,3 @@ def _plan_comments(forge: Forge, number: int, stack: str | None, author: str) ->
     """This stack's plan comments on request ``number`` written by ``author``, oldest first."""
     prefix = marker_prefix(stack) + " "
     return [c for c in forge.comments(number) if c.author == author and c.body.startswith(prefix)]
-
-
-def _need(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name)
-    if not value:
-        raise ForgeError(f"{name} is not set")
-    return value

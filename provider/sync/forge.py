@@ -18,13 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import requests
-
-TIMEOUT = 30  # seconds per call
-
-
-class ForgeError(Exception):
-    """A call to the forge failed or its settings are missing; says which and why."""
+from provider.forgeapi import Api, need
 
 
 @dataclass(frozen=True)
@@ -58,42 +52,10 @@ class Forge(Protocol):
 
 
 @dataclass
-class _Api:
-    name: str
-    base: str
-    headers: Mapping[str, str]
-
-    def call(self, method: str, path: str, payload: Mapping[str, Any] | None = None, **query: Any) -> Any:
-        try:
-            answer = requests.request(
-                method,
-                self.base + path,
-                headers=dict(self.headers),
-                json=payload,
-                params=query,
-                timeout=TIMEOUT,
-            )
-        except requests.RequestException as error:
-            raise ForgeError(f"{self.name}: {method} {path} failed: {error}") from None
-        if answer.status_code >= 400:
-            raise ForgeError(
-                f"{self.name}: {method} {path} answered {answer.status_code}: {answer.text[:300]}"
-            )
-        return answer.json() if answer.content else None
-
-
-def _need(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name)
-    if not value:
-        raise ForgeError(f"{name} is not set")
-    return value
-
-
-@dataclass
 class GitHub:
     """Pull requests of one GitHub repository (``owner/name``)."""
 
-    api: _Api
+    api: Api
     repo: str
     name: str = "GitHub"
     noun: str = "pull request"
@@ -103,11 +65,11 @@ class GitHub:
         """From an Actions job: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN."""
         headers = {
             "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {_need(environ, 'GITHUB_TOKEN')}",
+            "Authorization": f"Bearer {need(environ, 'GITHUB_TOKEN')}",
             "X-GitHub-Api-Version": "2022-11-28",
         }
         base = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-        return cls(_Api("GitHub", base, headers), _need(environ, "GITHUB_REPOSITORY"))
+        return cls(Api("GitHub", base, headers), need(environ, "GITHUB_REPOSITORY"))
 
     def _request(self, item: Mapping[str, Any]) -> Request:
         users = tuple(f"@{user['login']}" for user in item.get("requested_reviewers") or [])
@@ -152,7 +114,7 @@ class GitHub:
 class GitLab:
     """Merge requests of one GitLab project."""
 
-    api: _Api
+    api: Api
     project: str  # URL-encoded id or path
     name: str = "GitLab"
     noun: str = "merge request"
@@ -161,9 +123,9 @@ class GitLab:
     def from_env(cls, environ: Mapping[str, str]) -> GitLab:
         """From a CI job: CI_API_V4_URL, CI_PROJECT_ID and GITLAB_TOKEN (a project access token with the
         api scope: a job token cannot open merge requests)."""
-        headers = {"PRIVATE-TOKEN": _need(environ, "GITLAB_TOKEN")}
-        api = _Api("GitLab", _need(environ, "CI_API_V4_URL").rstrip("/"), headers)
-        return cls(api, urllib.parse.quote(_need(environ, "CI_PROJECT_ID"), safe=""))
+        headers = {"PRIVATE-TOKEN": need(environ, "GITLAB_TOKEN")}
+        api = Api("GitLab", need(environ, "CI_API_V4_URL").rstrip("/"), headers)
+        return cls(api, urllib.parse.quote(need(environ, "CI_PROJECT_ID"), safe=""))
 
     @staticmethod
     def _request(item: Mapping[str, Any]) -> Request:
@@ -210,15 +172,6 @@ class GitLab:
             path = f"/projects/{self.project}/merge_requests/{request.number}"
             self.api.call("PUT", path, {"reviewer_ids": ids})
         return asked
-
-
-def detect(environ: Mapping[str, str]) -> str:
-    """``github`` in GitHub Actions, ``gitlab`` in GitLab CI."""
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if environ.get("GITLAB_CI") == "true":
-        return "gitlab"
-    raise ForgeError("not in GitHub Actions or GitLab CI: say which with --forge github|gitlab")
 
 
 def forge_from_env(name: str, environ: Mapping[str, str]) -> Forge:
