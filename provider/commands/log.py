@@ -9,10 +9,8 @@ from typing import Any
 from provider.aws.accounts import UnknownAccountError
 from provider.aws.support_api import SupportApiError
 from provider.casefiles.loader import find_root
-from provider.commands.stackargs import add_stack_arguments
+from provider.commands.stackargs import add_stack_arguments, named_stack
 from provider.conversation.log import conversation, find_case
-from provider.conversation.stackstate import load_stack
-from provider.review.state import StateError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -32,10 +30,8 @@ def add_log_command(subcommands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        stack = load_stack(args)
-    except StateError as error:
-        print(f"log: {error}", file=sys.stderr)
+    stack = named_stack(args, "log")
+    if stack is None:
         return EXIT_USAGE
     case = find_case(stack.cases, args.case, find_root())
     if case is None:

@@ -1,8 +1,13 @@
-"""The command-line options that name a stack, shared by ``log``, ``status``, ``transcripts`` and ``sync``."""
+"""The command-line options that name a stack, shared by ``log``, ``status``, ``transcripts`` and ``sync``,
+and the stack they name."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from provider.conversation.stackstate import Stack, load_stack
+from provider.review.state import StateError
 
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,3 +25,12 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
         help="the stack's Pulumi.<stack>.yaml, for its accounts (default: `pulumi config --json`, "
         "or none with --state)",
     )
+
+
+def named_stack(args: argparse.Namespace, command: str) -> Stack | None:
+    """The stack the options name; None, once ``command: why`` is on standard error, when it is unreadable."""
+    try:
+        return load_stack(args)
+    except StateError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return None

@@ -16,11 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provider.casefiles.loader import find_root
-from provider.commands.stackargs import add_stack_arguments
+from provider.commands.stackargs import add_stack_arguments, named_stack
 from provider.conversation.notices import notice_lines, notices, status_markdown
-from provider.conversation.stackstate import load_stack
 from provider.conversation.status import rows, table
-from provider.review.state import StateError
 
 EXIT_OK, EXIT_USAGE, EXIT_WAITING = 0, 2, 3
 
@@ -47,10 +45,8 @@ def add_status_command(subcommands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        stack = load_stack(args)
-    except StateError as error:
-        print(f"status: {error}", file=sys.stderr)
+    stack = named_stack(args, "status")
+    if stack is None:
         return EXIT_USAGE
     now = datetime.now(UTC)
     found = rows(stack.cases, now)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from provider.casefiles.loader import find_root
-from provider.commands.stackargs import add_stack_arguments
-from provider.conversation.stackstate import load_stack
+from provider.commands.stackargs import add_stack_arguments, named_stack
 from provider.conversation.transcripts import Transcripts, summary
-from provider.review.state import StateError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -30,10 +27,8 @@ def add_transcripts_command(subcommands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        stack = load_stack(args)
-    except StateError as error:
-        print(f"transcripts: {error}", file=sys.stderr)
+    stack = named_stack(args, "transcripts")
+    if stack is None:
         return EXIT_USAGE
     root = find_root()
     outcomes = Transcripts(stack.client, root).run(stack.cases)
