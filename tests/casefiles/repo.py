@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from provider.casefiles.loader import Case, load_cases
 
 VALID = """\
@@ -45,3 +47,14 @@ class Repo:
         """Write one case file and return its problem lines."""
         self.write(path, content)
         return self.problems(path)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """An empty repository in a temporary directory, made the current directory (the ``repo`` fixture of
+    tests/casefiles and tests/rules, whose conftest files import it)."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "cases").mkdir()
+    monkeypatch.chdir(root)
+    return Repo(root)
