@@ -1,9 +1,10 @@
 """The common core of the local GitHub/GitLab API stand-ins (tests/review and tests/sync), on 127.0.0.1.
 
-A stand-in subclasses :class:`ForgeHandler` with its ``routes`` (method, path pattern, action) and one
-``_<action>`` method per action, and serves it with :func:`serving`. Every call is logged as
-(method, path); a call without the expected token (``Authorization: Bearer`` or GitLab's
-``PRIVATE-TOKEN``) is refused with 401, an unknown route with 404, both as GitHub words them.
+A stand-in subclasses :class:`ForgeHandler` with its ``token``, its ``routes`` (method, path pattern,
+action) and one ``_<action>`` method per action, and serves it with :func:`serving` for its state
+(``self.forge`` in the handler: a ``url`` and the ``calls`` made). Every call is logged as (method,
+path); a call without the expected token (``Authorization: Bearer`` or GitLab's ``PRIVATE-TOKEN``) is
+refused with 401, an unknown route with 404, both as GitHub words them.
 """
 
 from __future__ import annotations
@@ -15,16 +16,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from re import Match
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 
+class Recorded(Protocol):
+    """A stand-in's state: where it listens and every call made to it."""
+
+    url: str
+    calls: list[tuple[str, str]]
+
+
+State = TypeVar("State", bound=Recorded)
+
+
 class ForgeHandler(BaseHTTPRequestHandler):
-    """Token check, routing and JSON answers; subclasses name ``token``, ``routes`` and ``calls``."""
+    """Token check, routing and JSON answers; subclasses name ``token`` and ``routes``."""
 
     token: ClassVar[str]
     routes: ClassVar[list[tuple[str, str, str]]]
-    calls: ClassVar[list[tuple[str, str]]]
+    forge: ClassVar[Any]  # the stand-in's state, set by serving()
 
     def log_message(self, *_: Any) -> None:
         pass
@@ -42,7 +53,7 @@ class ForgeHandler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         url = urlsplit(self.path)
-        self.calls.append((self.command, url.path))
+        self.forge.calls.append((self.command, url.path))
         token = self.headers.get("Authorization", "").removeprefix("Bearer ") or self.headers.get(
             "PRIVATE-TOKEN"
         )
@@ -64,13 +75,16 @@ class ForgeHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(handler: type[ForgeHandler]) -> Iterator[str]:
-    """Serve ``handler`` on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serving(handler: type[ForgeHandler], forge: State) -> Iterator[State]:
+    """Serve ``handler`` for the state ``forge`` on 127.0.0.1 (a free port, set as ``forge.url``) until the
+    block ends."""
+    bound = type(handler.__name__, (handler,), {"forge": forge})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
+    forge.url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield forge
     finally:
         server.shutdown()
         server.server_close()

@@ -12,11 +12,10 @@ group (``unordered`` unless ``process_modes`` says otherwise, as GitLab creates 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from re import Match
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.helpers.forge_api import ForgeHandler, serving
 
@@ -59,76 +58,71 @@ _ROUTES = [
 ]
 
 
-def _handler(forge: Forge) -> type[ForgeHandler]:
-    class Handler(ForgeHandler):
-        token = TOKEN
-        routes = _ROUTES
-        calls = forge.calls
+class _Handler(ForgeHandler):
+    """What provider.review.comments calls: comments and notes, merged requests, the user, resource groups."""
 
-        def _dispatch(self, action: str, found: Match[str], path: str, query: dict[str, list[str]]) -> None:
-            key = found.group(1)
-            gitlab = path.startswith("/api/v4/")
-            getattr(self, "_" + action)(
-                int(key) if action not in ("pulls", "user", "group") else key, query, gitlab
-            )
+    token = TOKEN
+    routes = _ROUTES
+    forge: ClassVar[Forge]
 
-        def _list(self, number: int, query: dict[str, list[str]], gitlab: bool) -> None:
-            per_page = int(query.get("per_page", ["30"])[0])
-            page = int(query.get("page", ["1"])[0])
-            items = forge.comments.get(number, [])  # oldest first
-            if gitlab and query.get("sort", ["desc"])[0] != "asc":
-                items = items[::-1]
-            self._answer(200, items[(page - 1) * per_page : page * per_page])
+    def _dispatch(self, action: str, found: Match[str], path: str, query: dict[str, list[str]]) -> None:
+        key = found.group(1)
+        gitlab = path.startswith("/api/v4/")
+        getattr(self, "_" + action)(
+            int(key) if action not in ("pulls", "user", "group") else key, query, gitlab
+        )
 
-        def _create(self, number: int, _query: dict[str, list[str]], gitlab: bool) -> None:
-            body = self._payload()["body"]
-            if len(body) > GITHUB_COMMENT_LIMIT:
-                self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
-                return
-            self._answer(201, forge.add(number, body, GITLAB_BOT if gitlab else BOT))
+    def _list(self, number: int, query: dict[str, list[str]], gitlab: bool) -> None:
+        per_page = int(query.get("per_page", ["30"])[0])
+        page = int(query.get("page", ["1"])[0])
+        items = self.forge.comments.get(number, [])  # oldest first
+        if gitlab and query.get("sort", ["desc"])[0] != "asc":
+            items = items[::-1]
+        self._answer(200, items[(page - 1) * per_page : page * per_page])
 
-        def _group(self, key: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
-            # GitLab creates a resource group, unordered, when a pipeline first names it.
-            mode = forge.process_modes.get(key, "unordered")
-            self._answer(200, {"id": 3, "key": key, "process_mode": mode})
+    def _create(self, number: int, _query: dict[str, list[str]], gitlab: bool) -> None:
+        body = self._payload()["body"]
+        if len(body) > GITHUB_COMMENT_LIMIT:
+            self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
+            return
+        self._answer(201, self.forge.add(number, body, GITLAB_BOT if gitlab else BOT))
 
-        def _user(self, _me: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
-            self._answer(200, {"id": 5, "username": GITLAB_BOT, "bot": True})
+    def _group(self, key: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitLab creates a resource group, unordered, when a pipeline first names it.
+        mode = self.forge.process_modes.get(key, "unordered")
+        self._answer(200, {"id": 3, "key": key, "process_mode": mode})
 
-        def _edit(self, comment: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
-            body = self._payload()["body"]
-            if len(body) > GITHUB_COMMENT_LIMIT:
-                self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
-                return
-            for items in forge.comments.values():
-                for item in items:
-                    if item["id"] == comment:
-                        item["body"] = body
-                        self._answer(200, item)
-                        return
-            self._answer(404, {"message": "Not Found"})
+    def _user(self, _me: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        self._answer(200, {"id": 5, "username": GITLAB_BOT, "bot": True})
 
-        def _pulls(self, sha: str, _query: dict[str, list[str]], gitlab: bool) -> None:
-            if sha not in forge.merged:
-                self._answer(200, [])
-                return
-            number = forge.merged[sha]
-            if gitlab:
-                self._answer(200, [{"iid": number, "state": "merged", "merge_commit_sha": sha}])
-            else:
-                merged = {"number": number, "merged_at": "2026-11-28T12:00:00Z", "merge_commit_sha": sha}
-                self._answer(200, [{"number": number + 1, "merged_at": None}, merged])
+    def _edit(self, comment: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        body = self._payload()["body"]
+        if len(body) > GITHUB_COMMENT_LIMIT:
+            self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
+            return
+        for items in self.forge.comments.values():
+            for item in items:
+                if item["id"] == comment:
+                    item["body"] = body
+                    self._answer(200, item)
+                    return
+        self._answer(404, {"message": "Not Found"})
 
-    return Handler
+    def _pulls(self, sha: str, _query: dict[str, list[str]], gitlab: bool) -> None:
+        if sha not in self.forge.merged:
+            self._answer(200, [])
+            return
+        number = self.forge.merged[sha]
+        if gitlab:
+            self._answer(200, [{"iid": number, "state": "merged", "merge_commit_sha": sha}])
+        else:
+            merged = {"number": number, "merged_at": "2026-11-28T12:00:00Z", "merge_commit_sha": sha}
+            self._answer(200, [{"number": number + 1, "merged_at": None}, merged])
 
 
-@contextmanager
-def running_forge() -> Iterator[Forge]:
+def running_forge() -> AbstractContextManager[Forge]:
     """Serve a fresh stand-in on 127.0.0.1 (a free port) until the block ends."""
-    forge = Forge()
-    with serving(_handler(forge)) as url:
-        forge.url = url
-        yield forge
+    return serving(_Handler, Forge())
 
 
 def github_env(forge: Forge, event_path: str) -> dict[str, str]:

@@ -13,12 +13,11 @@ A call without the expected token is refused with 401.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from re import Match
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.helpers.forge_api import ForgeHandler, serving
 
@@ -68,116 +67,111 @@ _ROUTES = [
 ]
 
 
-def _handler(forge: Forge) -> type[ForgeHandler]:
-    class Handler(ForgeHandler):
-        token = TOKEN
-        routes = _ROUTES
-        calls = forge.calls
+class _Handler(ForgeHandler):
+    """What provider.sync.forge calls: pull and merge requests, reviewers, GitLab users."""
 
-        def _dispatch(self, action: str, found: Match[str], path: str, query: dict[str, list[str]]) -> None:
-            number = int(found.group(1)) if found.groups() else 0
-            getattr(self, "_" + action)(number, {key: values[0] for key, values in query.items()})
+    token = TOKEN
+    routes = _ROUTES
+    forge: ClassVar[Forge]
 
-        # --- GitHub ---------------------------------------------------------------------------------
+    def _dispatch(self, action: str, found: Match[str], path: str, query: dict[str, list[str]]) -> None:
+        number = int(found.group(1)) if found.groups() else 0
+        getattr(self, "_" + action)(number, {key: values[0] for key, values in query.items()})
 
-        def _gh_list(self, _: int, query: dict[str, str]) -> None:
-            owner, _, branch = query.get("head", ":").partition(":")
-            found = [
-                item
-                for item in forge.requests.values()
-                if item["state"] == query.get("state", "open")
-                and owner == OWNER
-                and item["head"]["ref"] == branch
-            ]
-            self._answer(200, found)
+    # --- GitHub ---------------------------------------------------------------------------------
 
-        def _gh_create(self, _: int, __: dict[str, str]) -> None:
-            payload = self._payload()
-            if not forge.has_branch(payload["head"]):
-                self._answer(
-                    422, {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]}
-                )
-                return
-            number = len(forge.requests) + 1
-            forge.requests[number] = {
-                "number": number,
-                "html_url": f"https://github.com/{REPO}/pull/{number}",
-                "state": "open",
-                "title": payload["title"],
-                "body": payload.get("body", ""),
-                "head": {"ref": payload["head"]},
-                "base": {"ref": payload["base"]},
-                "requested_reviewers": [],
-                "requested_teams": [],
-            }
-            self._answer(201, forge.requests[number])
+    def _gh_list(self, _: int, query: dict[str, str]) -> None:
+        owner, _, branch = query.get("head", ":").partition(":")
+        found = [
+            item
+            for item in self.forge.requests.values()
+            if item["state"] == query.get("state", "open")
+            and owner == OWNER
+            and item["head"]["ref"] == branch
+        ]
+        self._answer(200, found)
 
-        def _gh_edit(self, number: int, _: dict[str, str]) -> None:
-            if number not in forge.requests:
-                self._answer(404, {"message": "Not Found"})
-                return
-            forge.requests[number].update(self._payload())
-            self._answer(200, forge.requests[number])
+    def _gh_create(self, _: int, __: dict[str, str]) -> None:
+        payload = self._payload()
+        if not self.forge.has_branch(payload["head"]):
+            self._answer(
+                422, {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]}
+            )
+            return
+        number = len(self.forge.requests) + 1
+        self.forge.requests[number] = {
+            "number": number,
+            "html_url": f"https://github.com/{REPO}/pull/{number}",
+            "state": "open",
+            "title": payload["title"],
+            "body": payload.get("body", ""),
+            "head": {"ref": payload["head"]},
+            "base": {"ref": payload["base"]},
+            "requested_reviewers": [],
+            "requested_teams": [],
+        }
+        self._answer(201, self.forge.requests[number])
 
-        def _gh_review(self, number: int, _: dict[str, str]) -> None:
-            item = forge.requests[number]
-            payload = self._payload()
-            item["requested_reviewers"] += [{"login": login} for login in payload.get("reviewers", [])]
-            item["requested_teams"] += [{"slug": slug} for slug in payload.get("team_reviewers", [])]
-            self._answer(201, item)
+    def _gh_edit(self, number: int, _: dict[str, str]) -> None:
+        if number not in self.forge.requests:
+            self._answer(404, {"message": "Not Found"})
+            return
+        self.forge.requests[number].update(self._payload())
+        self._answer(200, self.forge.requests[number])
 
-        # --- GitLab ---------------------------------------------------------------------------------
+    def _gh_review(self, number: int, _: dict[str, str]) -> None:
+        item = self.forge.requests[number]
+        payload = self._payload()
+        item["requested_reviewers"] += [{"login": login} for login in payload.get("reviewers", [])]
+        item["requested_teams"] += [{"slug": slug} for slug in payload.get("team_reviewers", [])]
+        self._answer(201, item)
 
-        def _gl_list(self, _: int, query: dict[str, str]) -> None:
-            found = [
-                item
-                for item in forge.requests.values()
-                if item["state"] == query.get("state", "opened")
-                and item["source_branch"] == query.get("source_branch")
-            ]
-            self._answer(200, found)
+    # --- GitLab ---------------------------------------------------------------------------------
 
-        def _gl_create(self, _: int, __: dict[str, str]) -> None:
-            payload = self._payload()
-            if not forge.has_branch(payload["source_branch"]):
-                self._answer(422, {"message": ["Source branch does not exist"]})
-                return
-            iid = len(forge.requests) + 1
-            forge.requests[iid] = {
-                "iid": iid,
-                "web_url": f"https://gitlab.example.com/{REPO}/-/merge_requests/{iid}",
-                "state": "opened",
-                "title": payload["title"],
-                "description": payload.get("description", ""),
-                "source_branch": payload["source_branch"],
-                "target_branch": payload["target_branch"],
-                "reviewers": [],
-            }
-            self._answer(201, forge.requests[iid])
+    def _gl_list(self, _: int, query: dict[str, str]) -> None:
+        found = [
+            item
+            for item in self.forge.requests.values()
+            if item["state"] == query.get("state", "opened")
+            and item["source_branch"] == query.get("source_branch")
+        ]
+        self._answer(200, found)
 
-        def _gl_edit(self, iid: int, _: dict[str, str]) -> None:
-            item = forge.requests[iid]
-            payload = self._payload()
-            if "reviewer_ids" in payload:
-                names = {number: name for name, number in USERS.items()}
-                item["reviewers"] = [{"id": i, "username": names[i]} for i in payload.pop("reviewer_ids")]
-            item.update(payload)
-            self._answer(200, item)
+    def _gl_create(self, _: int, __: dict[str, str]) -> None:
+        payload = self._payload()
+        if not self.forge.has_branch(payload["source_branch"]):
+            self._answer(422, {"message": ["Source branch does not exist"]})
+            return
+        iid = len(self.forge.requests) + 1
+        self.forge.requests[iid] = {
+            "iid": iid,
+            "web_url": f"https://gitlab.example.com/{REPO}/-/merge_requests/{iid}",
+            "state": "opened",
+            "title": payload["title"],
+            "description": payload.get("description", ""),
+            "source_branch": payload["source_branch"],
+            "target_branch": payload["target_branch"],
+            "reviewers": [],
+        }
+        self._answer(201, self.forge.requests[iid])
 
-        def _gl_users(self, _: int, query: dict[str, str]) -> None:
-            name = query.get("username", "")
-            self._answer(200, [{"id": USERS[name], "username": name}] if name in USERS else [])
+    def _gl_edit(self, iid: int, _: dict[str, str]) -> None:
+        item = self.forge.requests[iid]
+        payload = self._payload()
+        if "reviewer_ids" in payload:
+            names = {number: name for name, number in USERS.items()}
+            item["reviewers"] = [{"id": i, "username": names[i]} for i in payload.pop("reviewer_ids")]
+        item.update(payload)
+        self._answer(200, item)
 
-    return Handler
+    def _gl_users(self, _: int, query: dict[str, str]) -> None:
+        name = query.get("username", "")
+        self._answer(200, [{"id": USERS[name], "username": name}] if name in USERS else [])
 
 
-@contextmanager
-def running_forge(remote: Path) -> Iterator[Forge]:
+def running_forge(remote: Path) -> AbstractContextManager[Forge]:
     """Serve a fresh stand-in on 127.0.0.1 (a free port) for the bare repository ``remote``."""
-    forge = Forge(remote)
-    with serving(_handler(forge)) as url:
-        forge.url = url
-        yield forge
+    return serving(_Handler, Forge(remote))
 
 
 def github_env(forge: Forge) -> dict[str, str]:
