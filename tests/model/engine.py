@@ -195,21 +195,30 @@ def _provider(props: Mapping[str, Any], config: Mapping[str, str]) -> resource.S
 
 def new_process() -> None:
     """The next run is a new provider process: nothing of the last one is remembered."""
-    casebook._BOOKS.clear()
-    resource._MANAGED.clear()
-    calls._APIS.clear()
+    for module, cache in (
+        (casebook, "_BOOKS"),
+        (resource, "_MANAGED"),
+        (resource, "_STATE_CASES"),  # the state as the run began, read once per process
+        (calls, "_APIS"),
+    ):
+        getattr(module, cache, {}).clear()
     _PROVIDERS.clear()
 
 
 @contextmanager
-def _quiet_pulumi_log() -> Iterator[None]:
-    """The provider warns through ``pulumi.log`` (to the engine); outside one it would print."""
-    saved = resource.pulumi.log.warn
+def _provider_process(engine: Engine) -> Iterator[None]:
+    """What the provider process reaches of the engine: ``pulumi.log`` (warnings go to the engine; outside
+    one they would print) and ``pulumi stack export`` (the state as saved so far in this run)."""
+    saved = resource.pulumi.log.warn, getattr(resource, "export_state", None)
     resource.pulumi.log.warn = lambda *_args, **_kwargs: None
+    if saved[1] is not None:
+        resource.export_state = lambda *_args, **_kwargs: engine.export()
     try:
         yield
     finally:
-        resource.pulumi.log.warn = saved
+        resource.pulumi.log.warn = saved[0]
+        if saved[1] is not None:
+            resource.export_state = saved[1]
 
 
 def body_of(entry: Mapping[str, Any]) -> str:
@@ -225,6 +234,8 @@ class Engine:
     config: dict[str, str]  # the stack config, ``supportcases:*`` keys, values as the engine gives them
     wire: Wire
     state: dict[str, Resource] = field(default_factory=dict)
+    _replace: str | None = None
+    _replaced: list[Resource] = field(default_factory=list)
 
     @property
     def settings(self) -> ApiSettings:
@@ -299,21 +310,26 @@ class Engine:
 
     # --- up ------------------------------------------------------------------------------------------
 
-    def up(self) -> Run:
-        """``pulumi up`` of the files now (after its preview passed), killed where the wire says."""
+    def up(self, replace: str | None = None) -> Run:
+        """``pulumi up`` of the files now (after its preview passed), killed where the wire says;
+        ``replace`` names a resource to replace (``--replace <urn>``: create it anew, then delete the old)."""
         new_process()
+        self._replace, self._replaced = replace, []
         run = Run(first_call=len(self.wire.calls()))
         ran = run_program(self.settings)
         assert not ran.errors, ran.errors  # the preview passed: the program runs the same
         claimed: set[str] = set()
         try:
-            with _quiet_pulumi_log():
+            with _provider_process(self):
                 for declared in ran.declared:
                     old_name = self._match(declared, claimed)
                     if old_name:
                         claimed.add(old_name)
                     self._register(declared, old_name, run)
                 if not run.failed():
+                    for old in self._replaced:
+                        replaced = f"{replace} (replaced)"
+                        self._step(run, replaced, "delete", lambda old=old: self._delete_old(old))
                     for name in reversed([name for name in self.state if name not in claimed]):
                         if name in {declared.name for declared in ran.declared}:
                             continue
@@ -350,6 +366,20 @@ class Engine:
             self._step(run, declared.name, "create", create)
             return
         assert old_name is not None
+        if declared.name == self._replace:
+            # A replacement is checked again with no old inputs (the engine's step generator), then
+            # created before the old one is deleted.
+            fresh = wire_form(prov.check({}, copy.deepcopy(declared.inputs)).inputs)
+
+            def replace() -> None:
+                result = _provider(fresh, self.config).create(copy.deepcopy(fresh))
+                self.wire.maybe_kill()
+                outputs = wire_form({**result.outs, PROVIDER_KEY: fresh[PROVIDER_KEY]})
+                self._replaced.append(old)
+                self._rename(old_name, declared.name, Resource(str(result.id), fresh, outputs))
+
+            self._step(run, declared.name, "replace", replace)
+            return
         changes = bool(prov.diff(old.id, copy.deepcopy(old.outputs), news).changes)
         if not changes:
             self._rename(old_name, declared.name, Resource(old.id, news, old.outputs))
@@ -371,6 +401,10 @@ class Engine:
             del self.state[old_name]
         self.state[name] = res
 
+    def _delete_old(self, old: Resource) -> None:
+        _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
+        self.wire.maybe_kill()
+
     def _delete(self, name: str) -> None:
         old = self.state[name]
         _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
@@ -382,6 +416,10 @@ class Engine:
     def refresh(self) -> Run:
         """``pulumi refresh``: read every resource; outputs saved as each read completes."""
         new_process()
+        with _provider_process(self):
+            return self._refresh()
+
+    def _refresh(self) -> Run:
         run = Run(first_call=len(self.wire.calls()))
         try:
             for name in list(self.state):

