@@ -8,8 +8,6 @@ reference, restore, --replace, an account move, the fingerprint's account, a whi
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,15 +70,7 @@ def customer_bodies(endpoint: Endpoint, case_id: str) -> list[str]:
 
 
 def plan_json(project: PulumiProject) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "provider", "plan", "--stack", project.stack, "--format", "json"],
-        cwd=project.workdir,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = project.provider("plan", "--stack", project.stack, "--format", "json")
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,25 +108,12 @@ def staged(base: Path, support: Endpoint, files: dict[str, str]) -> PulumiProjec
     return project
 
 
-def provider_cli(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m provider ARGS`` in the project, with the environment `pulumi` runs in."""
-    return subprocess.run(
-        [sys.executable, "-m", "provider", *args],
-        cwd=project.workdir,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def refused_everywhere(project: PulumiProject, support: Endpoint, line: str) -> None:
     """`validate`, `plan`, `pulumi preview` and `pulumi up` each refuse the case files, saying ``line``,
     and not one Support API call is made."""
-    validated = provider_cli(project, "validate")
+    validated = project.provider("validate")
     assert validated.returncode == 1 and line in validated.stdout.splitlines(), validated.stdout
-    planned = provider_cli(project, "plan")
+    planned = project.provider("plan")
     assert planned.returncode == 1 and line in planned.stdout, planned.stdout + planned.stderr
     assert f"error: {line}" in refused_preview(project, support)
     support.control.reset_calls()
@@ -222,17 +208,17 @@ def test_plan_on_a_stack_never_deployed_plans_every_case_new(tmp_path: Path, sup
     # stack's name by")
     project = staged(tmp_path, support, {"cases/fresh.yaml": VALID_CASE.replace("lb-1", "lb-9")})
     support.control.reset_calls()
-    planned = provider_cli(project, "plan")
+    planned = project.provider("plan")
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert "fresh" in planned.stdout and "CreateCase" in planned.stdout
-    detailed = provider_cli(project, "plan", "--detailed-exitcode", "--format", "json")
+    detailed = project.provider("plan", "--detailed-exitcode", "--format", "json")
     assert detailed.returncode == 2, detailed.stderr
     [case] = json.loads(detailed.stdout)["cases"]
     assert (case["name"], case["change"]) == ("fresh", "new case")
     assert support.control.calls() == []
     project.up()
     assert [call["operation"] for call in support.control.calls()].count("CreateCase") == 1
-    assert provider_cli(project, "plan", "--detailed-exitcode").returncode == 0
+    assert project.provider("plan", "--detailed-exitcode").returncode == 0
 
 
 def test_a_file_name_holding_a_newline_is_printed_on_one_line(tmp_path: Path, support: Endpoint) -> None:
@@ -240,7 +226,7 @@ def test_a_file_name_holding_a_newline_is_printed_on_one_line(tmp_path: Path, su
     project = staged(
         tmp_path, support, {"cases/two\nlines.yaml": VALID_CASE, "cases/rtl\u202eevil.yaml": VALID_CASE}
     )
-    validated = provider_cli(project, "validate")
+    validated = project.provider("validate")
     assert validated.returncode == 1
     lines = validated.stdout.splitlines()
     assert lines[0].startswith(

@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -105,15 +104,7 @@ def killed_up(world: World) -> None:
 
 
 def recover(project: PulumiProject, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provider", "recover", "--stack", project.stack, *extra],
-        cwd=project.workdir,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return project.provider("recover", "--stack", project.stack, *extra)
 
 
 def calls(endpoint: Endpoint) -> Counter[str]:

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,18 @@ class PulumiProject:
         if check and result.returncode != 0:
             raise PulumiCommandError(cmd, result)
         return result
+
+    def provider(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``python -m provider ARGS`` in the project, with the environment `pulumi` runs in (not checked)."""
+        return subprocess.run(
+            [sys.executable, "-m", "provider", *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     def start(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
         """Start ``pulumi ARGS`` in the background in a new session, its output going to ``log``."""
