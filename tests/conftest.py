@@ -7,6 +7,8 @@ tests all drive the engine, or when its module uses the helpers that stage a Pul
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if folder in ENGINE_FOLDERS or uses_helpers:
             item.add_marker(pytest.mark.engine)
+
+
+@pytest.fixture(autouse=True)
+def _same_working_directory() -> Iterator[None]:
+    """Every test leaves the working directory as it found it (a folder a test removed would break the
+    ``monkeypatch.chdir`` of every later test)."""
+    before = os.getcwd()
+    yield
+    os.chdir(before)
