@@ -35,6 +35,8 @@ class Forge:
     process_modes: dict[str, str] = field(default_factory=dict)  # GitLab resource group -> its mode
     calls: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
+    approvals: dict[int, list[str]] = field(default_factory=dict)  # pull request -> who approved it
+    files: dict[int, list[str]] = field(default_factory=dict)  # pull request -> the files it changes
 
     def add(self, number: int, body: str, author: str = BOT, *, system: bool = False) -> dict[str, Any]:
         self.next_id += 1
@@ -49,6 +51,8 @@ _ROUTES = [
     ("POST", r"/repos/[^/]+/[^/]+/issues/(\d+)/comments", "create"),
     ("PATCH", r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", "edit"),
     ("GET", r"/repos/[^/]+/[^/]+/commits/(\w+)/pulls", "pulls"),
+    ("GET", r"/repos/[^/]+/[^/]+/pulls/(\d+)/reviews", "reviews"),
+    ("GET", r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", "changed"),
     ("GET", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/notes", "list"),
     ("POST", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/notes", "create"),
     ("PUT", r"/api/v4/projects/[^/]+/merge_requests/\d+/notes/(\d+)", "edit"),
@@ -86,6 +90,19 @@ class _Handler(ForgeHandler):
             self._answer(422, {"message": "Body is too long (maximum is 65536 characters)"})
             return
         self._answer(201, self.forge.add(number, body, GITLAB_BOT if gitlab else BOT))
+
+    def _reviews(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitHub's "List reviews for a pull request": user.login and state (APPROVED, COMMENTED, ...).
+        items = [
+            {"user": {"login": login}, "state": "APPROVED"} for login in self.forge.approvals.get(number, [])
+        ]
+        self._answer(200, [{"user": {"login": "drive-by"}, "state": "COMMENTED"}, *items])
+
+    def _changed(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitHub's "List pull requests files": one entry per file, its path in `filename`.
+        self._answer(
+            200, [{"filename": name, "status": "modified"} for name in self.forge.files.get(number, [])]
+        )
 
     def _group(self, key: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
         # GitLab creates a resource group, unordered, when a pipeline first names it.

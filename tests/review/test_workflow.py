@@ -312,6 +312,32 @@ def test_pull_request_then_main_through_the_github_workflows_own_jobs(pipeline: 
     assert pipeline.support.control.calls() == []
 
 
+def test_a_critical_case_is_planned_only_once_its_named_approver_approved_the_pull_request(
+    pipeline: Pipeline,
+):
+    # rules.yaml (the repository's): urgent and critical need a named approver (docs/rules.md)
+    shutil.copy(ROOT / "rules.yaml", pipeline.work / "rules.yaml")
+    pipeline.commit("the team's rules", "rules.yaml")
+    pipeline.write("lambda", {**LAMBDA, "severityCode": "critical", "approvedBy": "alice"})
+    pipeline.forge.files[9] = ["cases/lambda.yaml"]
+    pipeline.forge.approvals[9] = ["bob"]
+    run = pipeline.pull_request(9)
+    assert run.step("Plan").outputs == {"exitcode": "1"}  # refused: no fingerprint to approve
+    (comment,) = pipeline.forge.comments[9]
+    assert "approvedBy 'alice' has not approved this pull request" in comment["body"]
+    assert fingerprint_in(comment["body"], STACK) is None
+    # alice approves: the review event plans again, and the plan can be approved.
+    pipeline.forge.approvals[9] = ["bob", "alice"]
+    run = pipeline.pull_request(9)
+    assert not run.failed, _failures(run)
+    assert run.step("Plan").outputs == {"exitcode": "2"}
+    assert fingerprint_in(pipeline.forge.comments[9][0]["body"], STACK) == pipeline.plan()["fingerprint"]
+    assert pipeline.support.control.calls() == [] or all(
+        call["operation"] in ("DescribeCases", "DescribeCommunications")
+        for call in pipeline.support.control.calls()
+    )
+
+
 def test_three_quick_merges_are_applied_in_order_though_github_cancelled_the_pending_run(pipeline: Pipeline):
     """GitHub keeps one pending run per concurrency group: the second merge's run is cancelled when the
     third arrives. The third run applies the second merge, then its own, each as approved."""
@@ -402,6 +428,7 @@ def test_secrets_reach_only_the_steps_that_need_them_and_every_action_is_pinned_
                 users.add((name, step.get("name")))
     assert users == {
         ("state", "Export the stack state"),
+        ("plan", "Approvals"),
         ("plan", "Comment on the pull request"),
         ("apply", "Apply every approved merge not applied yet, oldest first"),
     }
