@@ -26,6 +26,7 @@ Flags (module constants) switch off a rule that triggers a known, reported defec
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -159,10 +160,12 @@ def declared_text(text: str) -> str:
 def model_world() -> Iterator[tuple[Path, Wire]]:
     """A working directory with ``cases/`` and an in-process supportlocal, for one test module."""
     folder = Path(tempfile.mkdtemp(prefix="support-model-"))
+    cwd = Path.cwd()  # each history works in folder/repo; the caller's directory is given back
     try:
         with wired(folder) as wire:
             yield folder, wire
     finally:
+        os.chdir(cwd)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -195,8 +198,6 @@ class CaseModel(RuleBasedStateMachine):
         shutil.rmtree(repo, ignore_errors=True)
         self.cases.mkdir(parents=True)
         (repo / "Pulumi.yaml").write_text("name: model\nruntime: python\n")
-        import os
-
         os.chdir(repo)
         server = self.wire.server
         with server.store.transaction():
