@@ -70,8 +70,8 @@ STATUS_TOGGLES = True
 AWS_RESOLVES_PENDING_CREATE = False
 #: Time passing beyond AWS's 24-month retention (F4: the plan resolves a case up leaves alone).
 PAST_RETENTION = False
-#: ``pulumi up --replace`` (F3: past the recovery window it opens a second case).
-REPLACE = False
+#: ``pulumi up --replace`` (F3, fixed in f416c9c: past the recovery window it opened a second case).
+REPLACE = True
 #: With the trailer off, a rename without alias (F1): the new file takes the old file's case over.
 TRAILER_OFF_RENAME_WITHOUT_ALIAS = False
 
