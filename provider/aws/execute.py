@@ -119,6 +119,7 @@ class Executor:
         ours = self._identity(action.body)
         if not self._held(action, record, self._texts):  # AWS does not hold it yet
             self._send(record, action)
+            self._texts.append(action.body)  # now among what AWS holds since the checkpoint
         self._accounted[ours] += 1  # said now, or said by an earlier, interrupted run: recorded
         missing = len(action.then.messages) - len(record.sent_at)
         return replace(record, sent=action.then, sent_at=(*record.sent_at, *[_now()] * missing))
@@ -199,8 +200,11 @@ class Executor:
                 self._sent = True
                 break
             except AmbiguousWrite:
-                held = self._customer(self._all_communications(record.case_id, record.checkpoint))
-                if self._held(action, record, [text for _, text in held]):
+                held = [
+                    text
+                    for _, text in self._customer(self._all_communications(record.case_id, record.checkpoint))
+                ]
+                if self._arrived(action, held) or self._held(action, record, held):
                     self._sent = True
                     break  # it did arrive
             except SupportApiError as error:
@@ -272,6 +276,15 @@ class Executor:
             self._look(newer)
         return self._window
 
+    def _arrived(self, action: Action, texts: Sequence[str]) -> bool:
+        """With the trailer off, after this run's send lost its answer: a text that may be the message
+        redacted that AWS did not hold before the send is the one this run sent (the stack's lock keeps
+        any other run from writing meanwhile)."""
+        if self.trailer:
+            return False
+        before = sum(1 for text in self._texts if could_be(action.body, text))
+        return sum(1 for text in texts if could_be(action.body, text)) > before
+
     def _held(self, action: Action, record: CaseRecord, texts: Sequence[str]) -> bool:
         """Whether AWS holds ``action``'s message among the customer ``texts`` since the checkpoint, beyond
         those accounted for as the executor's own. With the trailer off, a text that may be the message
@@ -310,10 +323,14 @@ class Executor:
         """The name under which the stack manages ``case`` already, if it does."""
         return self.managed_elsewhere(str(case["caseId"])) if self.managed_elsewhere else None
 
-    def _opened_earlier(self, action: Action, cases: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    def _opened_earlier(
+        self, action: Action, cases: Iterable[Mapping[str, Any]], *, just_now: bool = False
+    ) -> Mapping[str, Any] | None:
         """A case that an earlier attempt opened for this action, if AWS has one: its first message is the
         description with this action's identity (never the subject: AWS redacts it). An open case is taken
-        first; a resolved one only when this run resolves the case anyway."""
+        first; a resolved one only when this run resolves the case anyway. ``just_now``: the cases were
+        created since this run's CreateCase, whose answer was lost: with the trailer off, a description
+        that may be this one redacted is this run's case (the stack's lock keeps other runs out)."""
         wanted = self._identity(action.body)
         found: list[Mapping[str, Any]] = []
         for case in cases:
@@ -327,7 +344,7 @@ class Executor:
                 continue
             if self._manager(case) not in (None, self.case_name):
                 continue  # another case file's case with the same text (trailer off): not ours
-            if held[0][0] == wanted:
+            if held[0][0] == wanted or just_now:
                 found.append(case)
             else:
                 raise SupportApiError(
@@ -376,7 +393,7 @@ class Executor:
             try:
                 case_id = str(self.api.write("open the case", "create_case", **params)["caseId"])
             except AmbiguousWrite:
-                found = self._opened_earlier(action, self._created_after(started))
+                found = self._opened_earlier(action, self._created_after(started), just_now=True)
                 case_id = None if found is None else str(found["caseId"])
         finally:
             if case_id is None:

@@ -463,3 +463,20 @@ def test_an_account_without_a_business_plan_is_named_in_the_error(tmp_path, repo
     message = str(error.value)
     assert "in account 'default'" in message and "SubscriptionRequiredException" in message
     assert "Business" in message and SECRET_KEY not in message
+
+
+def test_trailer_off_a_text_aws_holds_redacted_from_before_the_run_is_refused_not_guessed(support, repo):
+    prov = SupportCaseProvider(ApiSettings(max_attempts=3, calls_per_second=0, reference_trailer=False))
+    prov, inputs, outs = open_case(repo, prov=prov)
+    # An interrupted run's send, as AWS keeps it: the card number redacted (S4).
+    support.control.reply(
+        outs["caseId"],
+        "Please refund card [REDACTED_BY_Amazon Web Services]-1111.",
+        submitted_by="ops@example.com",
+    )
+    message = {"communicationBody": "Please refund card 4111 1111 1111 1111."}
+    news = checked(prov, inputs, case_inputs(write_case(repo, "ec2", {**BASE, "communications": [message]})))
+    support.control.reset_calls()
+    with pytest.raises(SupportApiError, match="cannot tell whether it was sent"):
+        prov.update(outs["caseId"], outs, news)
+    assert operations(support)["AddCommunicationToCase"] == 0
