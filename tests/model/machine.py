@@ -72,8 +72,8 @@ AWS_RESOLVES_PENDING_CREATE = False
 PAST_RETENTION = False
 #: ``pulumi up --replace`` (F3, fixed in f416c9c: past the recovery window it opened a second case).
 REPLACE = True
-#: With the trailer off, a rename without alias (F1): the new file takes the old file's case over.
-TRAILER_OFF_RENAME_WITHOUT_ALIAS = False
+#: With the trailer off, a rename without alias (F1, fixed by 02:45: the new file took the old case over).
+TRAILER_OFF_RENAME_WITHOUT_ALIAS = True
 
 SERVICE = {"serviceCode": "amazon-elastic-compute-cloud-linux", "categoryCode": "instance-issue"}
 SEVERITIES = ("low", "normal", "high")
