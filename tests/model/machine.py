@@ -50,6 +50,8 @@ from tests.model.inprocess import ACCOUNTS, Wire, wired
 # --- flags: rules switched off while a reported defect is fixed (docs: /work/notes/model-findings.md) ---
 #: A whitespace-only edit of a sent follow-up message (F-whitespace): refused today.
 WHITESPACE_EDIT_OF_SENT_MESSAGE = True
+#: Whitespace-only edits of the subject (F7: the next real edit is previewed with another body than sent).
+WHITESPACE_SUBJECT_EDITS = False
 #: Edits, renames, removals and account moves of a file whose create was killed before the state knew
 #: its case (F-orphan).
 EDITS_AFTER_KILLED_CREATE = False
@@ -312,6 +314,7 @@ class CaseModel(RuleBasedStateMachine):
         if which == "severity":
             case.severity = data.draw(st.sampled_from([s for s in SEVERITIES if s != case.severity]))
         elif which == "subject":
+            spaces = spaces and WHITESPACE_SUBJECT_EDITS
             case.subject = case.subject + " " if spaces else case.subject.rstrip() + " (still failing)"
         elif spaces:
             case.description = data.draw(
