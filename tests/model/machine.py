@@ -57,6 +57,8 @@ WHITESPACE_SUBJECT_EDITS = False
 EDITS_AFTER_KILLED_CREATE = False
 #: Restoring a removed case file (F-restore, issue 16 #5).
 RESTORE = True
+#: Restoring a removed file that declares ``status: resolved`` (F8: the plan's CreateCase never happens).
+RESTORE_RESOLVED = False
 #: Card numbers in subjects and messages (F-redaction, issue 16 #1).
 CARD_NUMBERS = True
 #: With the trailer off, card numbers (text AWS redacts) in descriptions and messages (F6: refused
@@ -404,7 +406,10 @@ class CaseModel(RuleBasedStateMachine):
         return sorted(
             name
             for name, case in self.removed.items()
-            if name not in taken and not ({name, *case.aliases} & taken) and len(self.files) < 4
+            if name not in taken
+            and not ({name, *case.aliases} & taken)
+            and len(self.files) < 4
+            and (RESTORE_RESOLVED or case.status == "open")
         )
 
     @precondition(lambda self: RESTORE and self._restorable())
