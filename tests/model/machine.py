@@ -376,6 +376,8 @@ class CaseModel(RuleBasedStateMachine):
         case = self._editable(data)
         if case is None:
             return
+        if not (alias or self.trailer or RESTORE_RESOLVED) and case.status == "resolved":
+            alias = True  # F8: with the trailer off, the new name would take the old resolved case over
         old = case.name
         self._unlink(old)
         del self.files[old]
