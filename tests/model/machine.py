@@ -62,8 +62,8 @@ RESTORE_RESOLVED = False
 #: Card numbers in subjects and messages (F-redaction, issue 16 #1).
 CARD_NUMBERS = True
 #: With the trailer off, card numbers (text AWS redacts) in descriptions and messages (F6: refused
-#: after the run's own lost answer, the file stuck).
-TRAILER_OFF_REDACTED_TEXT = False
+#: after the run's own lost answer, the file stuck; fixed in 529dd0e).
+TRAILER_OFF_REDACTED_TEXT = True
 #: A pasted ``[ref …]`` in a message or a description (F-pasted-ref, issue 16 #4).
 PASTED_REFERENCES = True
 #: Moving an existing case to another account in place (issue 16 #2, #11).
