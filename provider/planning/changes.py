@@ -38,7 +38,10 @@ def present(fields: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
 
 
 def _value(fields: Mapping[str, Any], key: str) -> str:
-    return str(present(fields, [key]).get(key, UNSET))
+    """A field as a change message states it (free text with its whitespace normalised, so the message
+    is the same whichever whitespace variant of the old value was last stored)."""
+    value = str(present(fields, [key]).get(key, UNSET))
+    return normalise(value) if key in TEXT_KEYS else value
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
