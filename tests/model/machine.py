@@ -50,8 +50,8 @@ from tests.model.inprocess import ACCOUNTS, Wire, wired
 # --- flags: rules switched off while a reported defect is fixed (docs: /work/notes/model-findings.md) ---
 #: A whitespace-only edit of a sent follow-up message (F-whitespace): refused today.
 WHITESPACE_EDIT_OF_SENT_MESSAGE = True
-#: Whitespace-only edits of the subject (F7: the next real edit is previewed with another body than sent).
-WHITESPACE_SUBJECT_EDITS = False
+#: Whitespace-only edits of the subject (F7, fixed: the next real edit was previewed with another body).
+WHITESPACE_SUBJECT_EDITS = True
 #: Edits, renames, removals and account moves of a file whose create was killed before the state knew
 #: its case (F-orphan).
 EDITS_AFTER_KILLED_CREATE = False
