@@ -800,6 +800,8 @@ class CaseModel(RuleBasedStateMachine):
             return True  # --replace refused: nothing was written for it
         if self.faults_were_on and re.search(r"lost|gave up|attempts", text):
             return True
+        if not self.trailer and error.code == "AmbiguousMatch" and not wrote:
+            return True  # trailer off, a text AWS holds redacted: the provider cannot tell, and refuses
         life = self._life_of(name) or next((other for other in self.lives if other.state_name == name), None)
         if life is None or life.case_id is None:
             return False
