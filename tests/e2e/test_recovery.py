@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
@@ -31,10 +30,10 @@ from tests.helpers.pulumi_cli import PulumiCommandError, PulumiProject
 from tests.helpers.s3_server import S3_ACCESS_KEY
 from tests.helpers.staged_project import staged_project
 from tests.helpers.state_backends import KINDS, StateBackend, second_checkout, state_backend
+from tests.helpers.support_calls import READS, calls, opened_subjects, sent
 
 ACCESS_KEY = "AKIA333333333333"
 ACCOUNT = "333333333333"
-READS = {"DescribeCases", "DescribeCommunications"}
 CASES = {
     "disk": {
         "subject": "EBS volume stuck in optimizing",
@@ -107,27 +106,6 @@ def recover(project: PulumiProject, *extra: str) -> subprocess.CompletedProcess[
     return project.provider("recover", "--stack", project.stack, *extra)
 
 
-def calls(endpoint: Endpoint) -> Counter[str]:
-    return Counter(call["operation"] for call in endpoint.control.calls())
-
-
-def sent(endpoint: Endpoint) -> Counter[str]:
-    """The calls that change something at AWS."""
-    return Counter({operation: n for operation, n in calls(endpoint).items() if operation not in READS})
-
-
-def opened_subjects(endpoint: Endpoint) -> Counter[str]:
-    client = boto3.client(
-        "support",
-        region_name="us-east-1",
-        endpoint_url=endpoint.url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key="test-secret",
-    )
-    cases = client.describe_cases(includeResolvedCases=True)["cases"]
-    return Counter(case["subject"] for case in cases)
-
-
 def pending(project: PulumiProject) -> list[dict[str, Any]]:
     return project.export_state()["deployment"].get("pending_operations") or []
 
@@ -162,7 +140,7 @@ def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world:
 
     endpoint.control.reset_calls()
     project.up()
-    assert opened_subjects(endpoint) == Counter(case["subject"] for case in CASES.values())
+    assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
     project.preview("--expect-no-changes")
 
 
@@ -218,7 +196,7 @@ def test_recover_refuses_while_another_checkout_holds_the_lock(world: World, tmp
     endpoint.control.clear_faults()
     other.up()
     assert sent(endpoint) == SENT
-    assert opened_subjects(endpoint) == Counter(case["subject"] for case in CASES.values())
+    assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
 
 
 @pytest.mark.parametrize("lock", ["another machine", "unreadable"])
@@ -246,7 +224,7 @@ def test_recover_leaves_a_lock_it_cannot_check_unless_forced(world: World, lock:
     assert "recover: removed the forced lock taken by " in done.stdout
     assert world.lock_keys() == []
     project.up()
-    assert sum(opened_subjects(world.endpoint).values()) == len(CASES)
+    assert sum(opened_subjects(world.endpoint, ACCESS_KEY).values()) == len(CASES)
 
 
 @pytest.mark.parametrize("world", ["file"], indirect=True)
@@ -265,7 +243,7 @@ def test_recover_repairs_a_metadata_file_cut_short_by_the_kill(world: World) -> 
     assert done.returncode == 0, done.stdout
     assert f"recover: removed {sidecar.name}, a metadata file the kill left unreadable" in done.stdout
     project.up()
-    assert sum(opened_subjects(world.endpoint).values()) == len(CASES)
+    assert sum(opened_subjects(world.endpoint, ACCESS_KEY).values()) == len(CASES)
 
 
 @pytest.mark.parametrize("world", ["file"], indirect=True)
@@ -278,7 +256,7 @@ def test_recover_refresh_only_reads_from_aws(world: World) -> None:
     assert "recover: refreshed" in done.stdout
     assert set(calls(endpoint)) <= READS
     project.up()
-    assert sum(opened_subjects(endpoint).values()) == len(CASES)
+    assert sum(opened_subjects(endpoint, ACCESS_KEY).values()) == len(CASES)
 
 
 @pytest.mark.parametrize("world", ["file"], indirect=True)
@@ -310,4 +288,4 @@ def test_on_a_backend_recover_cannot_read_it_removes_no_lock_without_force(
     assert any(line.startswith("cleared the pending operation: creating ") for line in said)
     assert world.lock_keys() == []
     project.up()
-    assert sum(opened_subjects(world.endpoint).values()) == len(CASES)
+    assert sum(opened_subjects(world.endpoint, ACCESS_KEY).values()) == len(CASES)

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
 
@@ -27,11 +26,11 @@ from tests.helpers.pulumi_cli import PulumiCommandError, PulumiProject
 from tests.helpers.s3_server import S3_ACCESS_KEY, S3_SECRET_KEY
 from tests.helpers.staged_project import staged_project
 from tests.helpers.state_backends import KINDS, S3_PREFIX, StateBackend, second_checkout, state_backend
+from tests.helpers.support_calls import opened_subjects, sent
 
 ACCESS_KEY = "AKIA444444444444"
 ACCOUNT = "444444444444"
 SUPPORT_SECRET = "staged-secret"  # what staged_project gives the Support client
-READS = {"DescribeCases", "DescribeCommunications"}
 CASES = {
     "queue": {
         "subject": "SQS messages delivered twice",
@@ -81,26 +80,6 @@ def any_team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Team]:
     yield from team_of(request.param, tmp_path)
 
 
-def calls(endpoint: Endpoint) -> Counter[str]:
-    return Counter(call["operation"] for call in endpoint.control.calls())
-
-
-def sent(endpoint: Endpoint) -> Counter[str]:
-    """The calls that change something at AWS."""
-    return Counter({operation: n for operation, n in calls(endpoint).items() if operation not in READS})
-
-
-def opened_subjects(endpoint: Endpoint) -> Counter[str]:
-    client = boto3.client(
-        "support",
-        region_name="us-east-1",
-        endpoint_url=endpoint.url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key="test-secret",
-    )
-    return Counter(case["subject"] for case in client.describe_cases(includeResolvedCases=True)["cases"])
-
-
 def test_two_ups_at_the_same_moment_one_fails_on_the_lock_and_nothing_is_sent_twice(team: Team) -> None:
     endpoint = team.endpoint
     # Each CreateCase takes 3 s, so the two runs overlap whichever takes the lock first.
@@ -128,7 +107,7 @@ def test_two_ups_at_the_same_moment_one_fails_on_the_lock_and_nothing_is_sent_tw
     for checkout in retried:  # the failed pipeline is run again
         checkout.up()
     assert sent(endpoint) == SENT
-    assert opened_subjects(endpoint) == Counter(case["subject"] for case in CASES.values())
+    assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
     for checkout in (team.alice, team.bob):
         checkout.preview("--expect-no-changes")
     assert team.backend.lock_keys("team") == []
