@@ -149,15 +149,7 @@ class Executor:
         for _ in range(LOST_ANSWER_TRIES):
             found = self._opened_earlier(action, self.book.recent_and_opened(self.recovery_hours))
             if found is not None:
-                manager = self._manager(found)
-                if manager is not None:
-                    raise SupportApiError(
-                        f"{self.source}: case {found['caseId']}, which carries this file's reference, is "
-                        f"managed by the stack already (as '{manager}'): this create would replace it "
-                        "(`pulumi up --replace`), and a replacement would open a second support case or "
-                        "resolve this one. Nothing was sent; run `pulumi up` without --replace"
-                    )
-                self._case = found
+                self._case = found  # never one another case file manages (_opened_earlier)
                 self._look(self._all_communications(found["caseId"], ""))
                 self._accounted[self._identity(action.body)] += 1  # the description is the first message
                 return CaseRecord(str(found["caseId"]), action.then).seen(found)

@@ -161,7 +161,7 @@ class SupportCaseProvider(ResourceProvider):
             )
         executor = self._executor(props)
         executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
-        executor.case_name = str(props.get("caseName") or "")
+        executor.case_name = name
         record = executor.run(self._plan(None, props), None)
         _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
