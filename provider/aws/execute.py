@@ -5,10 +5,11 @@ Exactly once rests on one rule: before saying anything that an earlier, interrup
 have said, look at AWS. Every body carries its reference in trailer position
 (:mod:`provider.planning.reference`), or is matched on its normalised text when the trailer is off.
 
-- Opening a case: a case created in the recovery window whose description carries this case file's
-  reference is taken over instead of opening another: an open one always, a resolved one only when the
-  plan resolves the case too (a killed run may have resolved it already). A resolved one is otherwise
-  an earlier life of the file (removed, then restored): a new case is opened, as the plan says.
+- Opening a case: an open case created in the recovery window whose description carries this case
+  file's reference is taken over instead of opening another. A resolved one is an earlier life of the
+  file (removed, then restored): a new case is opened, as the plan says. A create a killed run left
+  pending never comes here: the provider refuses it until ``recover`` has run :meth:`Executor.interrupted`,
+  which records the case that run opened, open or resolved, with the messages AWS holds.
 - Sending: the customer messages AWS holds since the case was last read by the executor (its
   ``checkpoint``, which a refresh never moves) are read once. Those the executor itself wrote or
   recorded since (``accounted``) are its own; a planned message among the others was said by an
@@ -90,11 +91,9 @@ class Executor:
     _accounted: Counter[str] = field(default_factory=Counter)  # ours among AWS's, or sent in this run
     _case: Mapping[str, Any] | None = None  # the case as last read in this run
     _sent: bool = False  # whether this run sent a message (which would reopen a resolved case)
-    _resolves: bool = False  # whether the actions of this run end with the case resolved
 
     def run(self, actions: Sequence[Action], record: CaseRecord | None) -> CaseRecord:
         """Carry out ``actions`` in order and return the updated record."""
-        self._resolves = bool(actions) and actions[-1].op == "resolve"
         if record is not None:
             self._accounted = Counter(record.accounted)
         for action in actions:
@@ -316,13 +315,18 @@ class Executor:
         return self.managed_elsewhere(str(case["caseId"])) if self.managed_elsewhere else None
 
     def _opened_earlier(
-        self, action: Action, cases: Iterable[Mapping[str, Any]], *, just_now: bool = False
+        self,
+        action: Action,
+        cases: Iterable[Mapping[str, Any]],
+        *,
+        just_now: bool = False,
+        resolved: bool = False,
     ) -> Mapping[str, Any] | None:
         """A case that an earlier attempt opened for this action, if AWS has one: its first message is the
-        description with this action's identity (never the subject: AWS redacts it). An open case is taken
-        first; a resolved one only when this run resolves the case anyway. ``just_now``: the cases were
-        created since this run's CreateCase, whose answer was lost: with the trailer off, a description
-        that may be this one redacted is this run's case (the stack's lock keeps other runs out)."""
+        description with this action's identity (never the subject: AWS redacts it). Only an open case,
+        unless ``resolved`` (for recover: a killed run's create). ``just_now``: the cases were created
+        since this run's CreateCase, whose answer was lost: with the trailer off, a description that may
+        be this one redacted is this run's case (the stack's lock keeps other runs out)."""
         wanted = self._identity(action.body)
         found: list[Mapping[str, Any]] = []
         for case in cases:
@@ -346,9 +350,10 @@ class Executor:
                     f"{case['caseId']}` in the case file) or reword the description",
                     "AmbiguousMatch",
                 )
-        usable = [case for case in found if case.get("status") != "resolved" or self._resolves]
+        usable = [case for case in found if case.get("status") != "resolved" or resolved]
         usable.sort(key=lambda case: str(case.get("timeCreated", "")), reverse=True)  # the newest first,
-        usable.sort(key=lambda case: case.get("status") == "resolved")  # and an open one before any resolved
+        if not resolved:  # an open one before any resolved; for recover, the newest: the killed run's
+            usable.sort(key=lambda case: case.get("status") == "resolved")
         return usable[0] if usable else None
 
     def _created_after(self, moment: datetime) -> list[Mapping[str, Any]]:
@@ -422,6 +427,35 @@ class Executor:
             accounted=tuple(sorted(accounted.elements())),
             account=self.api.alias,
         )
+
+    # --- recover -------------------------------------------------------------------------------------
+
+    def interrupted(self, actions: Sequence[Action]) -> CaseRecord | None:
+        """After a killed run (``recover``): the case its create opened for ``actions`` (a create's plan),
+        open or resolved, as the record a create that got that far leaves: the description, then the
+        planned messages AWS holds, in order, and the resolve if AWS shows the case resolved after all of
+        them. None when AWS holds no such case (the create never reached it). Reads only."""
+        create = actions[0]
+        found = self._opened_earlier(create, self.book.recent_and_opened(self.recovery_hours), resolved=True)
+        if found is None:
+            return None
+        said = self._all_communications(str(found["caseId"]), "")
+        said = sorted(said, key=lambda item: str(item.get("timeCreated", "")))
+        ours = iter(item for item in said if item.get("submittedBy") != AWS_SENDER)
+        first = next(ours, {})
+        then, checkpoint, sent_at = create.then, str(first.get("timeCreated", "")), []
+        for action in actions[1:]:
+            if action.op == "resolve":
+                then = action.then if found.get("status") == "resolved" else then
+                break
+            wanted = self._identity(action.body)
+            item = next((item for item in ours if self._identity(str(item.get("body", ""))) == wanted), None)
+            if item is None:
+                break  # not said yet: the next `up` says it (and every message after it)
+            then, checkpoint = action.then, str(item.get("timeCreated", ""))
+            sent_at.append(checkpoint)
+        record = CaseRecord(str(found["caseId"]), then, sent_at=tuple(sent_at), checkpoint=checkpoint)
+        return replace(record.seen(found), account=self.api.alias)
 
     # --- refresh -------------------------------------------------------------------------------------
 

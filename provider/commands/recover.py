@@ -14,11 +14,15 @@ currently locked", and pending operations in the checkpoint, which the next ``up
    (Pulumi Cloud, Google Cloud Storage, Azure Blob, PostgreSQL) it never removes a lock without
    ``--force`` (then ``pulumi cancel``), and leaves it to ``pulumi stack import`` to refuse a locked
    stack;
-3. clears the pending operations with ``pulumi stack export`` then ``pulumi stack import``, which drops
-   them (pending creates are safe to drop: the provider recognises a case it opened by the reference
-   trailer of its description and never opens one twice). The import takes the stack's lock, so it
-   fails rather than write while another run holds it;
-4. with ``--refresh`` only, runs ``pulumi refresh``: the only step that calls the Support API.
+3. completes the creates the killed run left pending (:mod:`provider.stack.interrupted`): for each, it
+   reads AWS for the case that run opened, by its reference, and records it in the state with the
+   messages AWS holds; a create AWS holds no case for is dropped (the next ``up`` opens the case). Until
+   then ``plan``, preview and ``up`` refuse every new case: only this step can tell;
+4. clears the pending operations with ``pulumi stack export`` then ``pulumi stack import``. The import
+   takes the stack's lock, so it fails rather than write while another run holds it;
+5. with ``--refresh`` only, runs ``pulumi refresh``.
+
+Only steps 3 (reads, and only for pending creates) and 5 call the Support API.
 
 Docs: ``docs/guarantees.md``, section "After a killed pipeline", and ``docs/state-backends.md``.
 """
@@ -36,10 +40,16 @@ from urllib.parse import urlparse
 
 import yaml
 
+from provider.aws.accounts import AccountConfigError
+from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.backends import LockStore, StackLock, open_backend
 from provider.backends.locks import Holder
 from provider.backends.processes import engine_processes
 from provider.backends.s3 import S3BackendError
+from provider.conversation.stackstate import StackRef, read_config
+from provider.review.state import StateError, interrupted_creates
+from provider.stack.interrupted import complete_interrupted
+from provider.stack.resource import SupportCaseProvider
 
 EXIT_OK, EXIT_STOPPED, EXIT_USAGE = 0, 1, 2
 
@@ -166,10 +176,13 @@ def recover(stack: str, project_dir: Path, *, refresh: bool, force: bool) -> Ite
     yield from _checked(locks, force=force)
     yield from _removed(store, url, project, stack, locks, force=force)
 
-    exported = _pulumi("stack", "export", stack=stack)
-    pending = _pending_operations(json.loads(exported))
+    exported = json.loads(_pulumi("stack", "export", stack=stack))
+    pending = _pending_operations(exported)
+    if interrupted_creates(exported):
+        shown = json.loads(_pulumi("stack", "export", "--show-secrets", stack=stack))
+        yield from complete_interrupted(exported, shown, _provider(stack))
     if pending or store is None:  # where recover cannot read the locks, the import checks them
-        _import(stack, exported, locks_read=store is not None)
+        _import(stack, json.dumps(exported), locks_read=store is not None)
     for operation in pending:
         yield f"cleared the pending operation: {operation}"
     if not pending:
@@ -182,6 +195,14 @@ def recover(stack: str, project_dir: Path, *, refresh: bool, force: bool) -> Ite
     yield f"stack {stack} is ready: run `pulumi up`"
 
 
+def _provider(stack: str) -> SupportCaseProvider:
+    """The provider as ``pulumi up`` configures it, from the stack config."""
+    try:
+        return SupportCaseProvider(ApiSettings.from_config(read_config(StackRef(stack=stack))))
+    except (StateError, AccountConfigError) as error:
+        raise RecoverError(f"cannot read the stack config: {error}; {_NOTHING_CHANGED}") from None
+
+
 def _selected_stack() -> str:
     return _pulumi("stack", "--show-name").strip()
 
@@ -192,6 +213,9 @@ def run_recover(args: argparse.Namespace) -> int:
         stack = args.stack or _selected_stack()
         for line in recover(stack, Path.cwd(), refresh=args.refresh, force=args.force):
             print(f"recover: {line}", flush=True)
+    except SupportApiError as error:  # reading AWS for a pending create: nothing was changed
+        print(f"recover: stopped: {error}; {_NOTHING_CHANGED}", flush=True)
+        return EXIT_STOPPED
     except (RecoverError, S3BackendError, OSError, KeyError, json.JSONDecodeError, yaml.YAMLError) as error:
         print(f"recover: stopped: {error}", flush=True)
         return EXIT_STOPPED
@@ -206,8 +230,9 @@ def add_recover_command(subcommands: Subcommands) -> None:
         description="Run in the project directory after a killed `pulumi up`. Checks that no Pulumi "
         "process of this project, nor the one holding the stack's lock, still runs (else names them and "
         "stops), removes the stack's locks proven stale (file and S3 backends; elsewhere only with "
-        "--force), clears pending operations (pulumi stack export + import), and with --refresh runs "
-        "pulumi refresh. Only --refresh calls the Support API. Exit 0 when the stack is "
+        "--force), records in the state the case each pending create of the killed run opened, if AWS holds "
+        "one (reads only), clears pending operations (pulumi stack export + import), and with --refresh "
+        "runs pulumi refresh. Exit 0 when the stack is "
         "ready for `pulumi up`, 1 when it stopped (saying why).",
     )
     parser.add_argument("--stack", metavar="NAME", help="the stack (default: the selected stack)")

@@ -6,7 +6,7 @@ calls AWS.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,13 @@ from provider.casefiles.loader import Case
 from provider.planning.changes import FIELD_LABELS, changed_fields
 from provider.planning.plan import Action, account_edits, plan, refused_edits, retire, stated_fields
 from provider.review.state import Recorded
+
+# Why a case whose create a killed run left pending is not planned (docs/guarantees.md, "After a killed
+# pipeline"): only `recover` can tell whether AWS holds the case that run opened.
+INTERRUPTED = (
+    "a killed `pulumi up` was opening this case and the stack state still holds that create: run "
+    "`python -m provider recover`, which records the case that run opened if AWS holds one, then plan again"
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ def review(
     recorded: Mapping[str, Recorded],
     stack: str | None = None,
     accounts: Accounts | None = None,
+    interrupted: Collection[str] = (),
 ) -> list[CasePlan]:
     """Plan every case file against the recorded state; cases whose file is gone are resolved.
 
@@ -83,7 +91,9 @@ def review(
     the stack config turns the trailer off. A case file that names an earlier name in ``aliases`` takes
     over the record of that name (a rename opens no new case and resolves nothing). An edit is refused
     exactly as the provider's ``check`` refuses it, with the time it was sent added; so is a move to
-    another account (``accounts``: the stack's, to resolve each file's account alias).
+    another account (``accounts``: the stack's, to resolve each file's account alias). A case whose
+    create a killed run left pending (``interrupted``, by name) is refused, declared or not, until
+    ``recover`` has looked at AWS for it.
     """
     plans = []
     claimed: set[str] = set()
@@ -98,7 +108,7 @@ def review(
         claimed.add(renamed_from or case.name)
         record = known.record if known else None
         alias = _alias(accounts, case.spec)
-        refusals = []
+        refusals = [INTERRUPTED] if case.name in interrupted else []
         if known is not None:
             for pointer, reason in refused_edits(known.record.sent, known.spec, case.spec):
                 refusals.append(f"{reason}{_sent_at(known.record, pointer)}")
@@ -114,6 +124,9 @@ def review(
             alias = known.record.account or _alias(accounts, known.spec)
             actions = retire(known.record.sent)
             plans.append(CasePlan(name, "(file removed)", known.record, actions, removed=True, account=alias))
+    declared = {case.name for case in cases}
+    for name in sorted(set(interrupted) - declared):
+        plans.append(CasePlan(name, "(file removed)", None, [], [INTERRUPTED], removed=True))
     return plans
 
 

@@ -11,7 +11,7 @@ from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import Case
 from provider.review.cases import review
 from provider.review.document import plan_document
-from provider.review.state import records_from_state
+from provider.review.state import interrupted_creates, records_from_state
 
 
 def stack_plan(
@@ -26,5 +26,5 @@ def stack_plan(
     """The plan document from ``state`` to ``cases``; ``project_stack`` (``project/stack``) names the
     cases' reference trailers as the program does, unless the settings turn the trailer off."""
     key = project_stack if settings.reference_trailer else None
-    plans = review(cases, records_from_state(state), key, settings.accounts)
+    plans = review(cases, records_from_state(state), key, settings.accounts, interrupted_creates(state))
     return plan_document(plans, root, stack=stack, settings=settings)

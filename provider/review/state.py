@@ -42,6 +42,21 @@ def records_from_state(state: Mapping[str, Any]) -> dict[str, Recorded]:
     }
 
 
+def interrupted_creates(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The creates of cases a killed ``pulumi up`` left pending in a ``pulumi stack export`` document: case
+    name -> the inputs (secrets shown where the export shows them). The engine keeps them through later
+    updates until they are cleared (checked with this engine: `pulumi cancel` then `pulumi up` leaves
+    them), and only ``recover`` can tell whether AWS holds a case for one."""
+    pending = (state.get("deployment") or {}).get("pending_operations") or []
+    found = {}
+    for operation in pending:
+        resource = operation.get("resource") or {}
+        inputs = revealed(resource.get("inputs") or {})
+        if operation.get("type") == "creating" and "caseName" in inputs:
+            found[_name(resource, inputs)] = inputs
+    return found
+
+
 def _name(resource: Mapping[str, Any], outputs: Mapping[str, Any]) -> str:
     """The resource's name as the engine reads its URN: everything after the third '::' past the prefix
     (pulumi/pulumi, sdk/go/common/resource/urn/urn.go, URN.Name())."""

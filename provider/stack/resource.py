@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 from pulumi.dynamic import (
@@ -35,7 +35,8 @@ from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
 from provider.entry import support_case_provider
 from provider.planning.plan import Action, Sent, account_edits, plan, refused_edits, retire
-from provider.review.state import StateError, export_state, records_from_state
+from provider.review.cases import INTERRUPTED
+from provider.review.state import StateError, export_state, interrupted_creates, records_from_state
 from provider.stack.types import LEGACY_TYPE
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
@@ -128,6 +129,8 @@ class SupportCaseProvider(ResourceProvider):
             for problem in check_spec(spec, source=source, root=Path.cwd(), name=news.get("caseName"))
         ]
         sent = Sent.declared(olds["spec"]) if olds.get("spec") else None
+        if sent is None and not failures:  # a create: refused while a killed run's create is pending
+            failures += [_failure("caseName", source, why) for why in _interrupted(news)]
         inputs = dict(news)
         if sent is not None:
             refused = refused_edits(sent, olds["spec"], spec)
@@ -165,6 +168,19 @@ class SupportCaseProvider(ResourceProvider):
         record = executor.run(self._plan(None, props), None)
         _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
+
+    def interrupted(self, props: dict[str, Any]) -> dict[str, Any] | None:
+        """For ``recover``: the outputs a create of ``props`` that a killed run began would have left, for
+        the case it opened (:meth:`Executor.interrupted`); None when AWS holds none, or for an adoption
+        (which writes nothing: the next ``up`` adopts the case again). Reads only."""
+        actions = self._plan(None, props)
+        if not actions or actions[0].op != "create":
+            return None
+        executor = self._executor(props)
+        executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
+        executor.case_name = str(props.get("caseName") or "")
+        record = executor.interrupted(actions)
+        return None if record is None else self._outputs(props, record)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Say what changed: new messages, stated field edits, resolve or reopen."""
@@ -217,6 +233,21 @@ class SupportCaseProvider(ResourceProvider):
         return {**kept, **record.to_outputs()}
 
 
+def _interrupted(props: Mapping[str, Any]) -> list[str]:
+    """Why a create cannot run while the state holds creates a killed run left pending (any of them:
+    a case of a file removed since may be open at AWS, and only ``recover`` can tell)."""
+    pending = _state_of(props).interrupted
+    if not pending:
+        return []
+    if props.get("caseName") in pending:
+        return [INTERRUPTED]
+    names = ", ".join(sorted(pending))
+    return [
+        f"the stack state holds the create of {names} that a killed `pulumi up` left pending: run "
+        "`python -m provider recover` first, which records the case that run opened if AWS holds one"
+    ]
+
+
 def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
     """The name under which the stack manages ``case_id`` already: a create or update of this process, or
     the state the run started from. None when nothing does."""
@@ -227,22 +258,33 @@ def _managed_in_state(props: Mapping[str, Any], case_id: str) -> str | None:
 
 
 def _state_cases(props: Mapping[str, Any]) -> dict[str, str]:
-    """caseId -> case name of the state the run started from (read once per process with an export: the
-    DIY backend does not lock exports, docs/pipelines.md); empty when there is no state to read."""
+    """caseId -> case name of the state the run started from."""
+    return _state_of(props).cases
+
+
+class _StateView(NamedTuple):
+    cases: dict[str, str]  # caseId -> case name
+    interrupted: frozenset[str]  # the names of cases whose create a killed run left pending
+
+
+def _state_of(props: Mapping[str, Any]) -> _StateView:
+    """The state the run started from, read once per process with an export (the DIY backend does not
+    lock exports, docs/pipelines.md); empty when there is no state to read."""
     parts = str(props.get("key") or "").split("/")
     if len(parts) < 3:
-        return {}
+        return _StateView({}, frozenset())
     with _STATE_LOCK:
-        if parts[-2] not in _STATE_CASES:
+        if parts[-2] not in _STATE_VIEWS:
             try:
-                records = records_from_state(export_state(parts[-2])).items()
+                state = export_state(parts[-2])
             except StateError:
-                records = {}.items()  # no state to read (a stack never deployed): nothing manages it
-            _STATE_CASES[parts[-2]] = {known.record.case_id: name for name, known in records}
-        return _STATE_CASES[parts[-2]]
+                state = {}  # no state to read (a stack never deployed): nothing manages it
+            cases = {known.record.case_id: name for name, known in records_from_state(state).items()}
+            _STATE_VIEWS[parts[-2]] = _StateView(cases, frozenset(interrupted_creates(state)))
+        return _STATE_VIEWS[parts[-2]]
 
 
-_STATE_CASES: dict[str, dict[str, str]] = {}  # stack -> caseId -> case name, as the run's state began
+_STATE_VIEWS: dict[str, _StateView] = {}  # stack -> the state as the run began
 _STATE_LOCK = threading.Lock()
 
 

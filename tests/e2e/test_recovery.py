@@ -30,7 +30,7 @@ from tests.helpers.pulumi_cli import PulumiCommandError, PulumiProject
 from tests.helpers.s3_server import S3_ACCESS_KEY
 from tests.helpers.staged_project import staged_project
 from tests.helpers.state_backends import KINDS, StateBackend, second_checkout, state_backend
-from tests.helpers.support_calls import READS, calls, opened_subjects, sent
+from tests.helpers.support_calls import READS, calls, held_cases, opened_subjects, sent
 
 ACCESS_KEY = "AKIA333333333333"
 ACCOUNT = "333333333333"
@@ -110,7 +110,11 @@ def pending(project: PulumiProject) -> list[dict[str, Any]]:
     return project.export_state()["deployment"].get("pending_operations") or []
 
 
-def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world: World) -> None:
+def opened(endpoint: Endpoint) -> list[dict[str, Any]]:
+    return held_cases(endpoint, ACCESS_KEY)
+
+
+def test_recover_removes_the_lock_and_records_the_killed_runs_case(world: World) -> None:
     project, endpoint = world.project, world.endpoint
     killed_up(world)
 
@@ -121,6 +125,8 @@ def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world:
     assert len(world.lock_keys()) == 1
     left = pending(project)
     assert {op["type"] for op in left} == {"creating"}
+    (case,) = opened(endpoint)  # the one CreateCase that reached AWS before the kill
+    name = next(name for name, spec in CASES.items() if spec["subject"] == case["subject"])
 
     resources = project.export_state()["deployment"]["resources"]
     endpoint.control.reset_calls()
@@ -129,19 +135,77 @@ def test_recover_removes_the_lock_and_pending_creates_without_calling_aws(world:
     lines = done.stdout.splitlines()
     assert lines[0] == "recover: no Pulumi process of this project is running"
     assert any(line.startswith("recover: removed the stale lock taken by pulumi pid ") for line in lines)
+    assert any(
+        line.startswith(f"recover: {name}: the killed run opened case {case['caseId']} ") for line in lines
+    ), lines
     for op in left:
         assert f"recover: cleared the pending operation: creating {op['resource']['urn']}" in lines
     assert lines[-1] == "recover: stack recovery is ready: run `pulumi up`"
-    assert calls(endpoint) == Counter()  # without --refresh, nothing reaches AWS
+    assert set(calls(endpoint)) <= READS  # it only read, to find the case the killed run opened
     assert world.lock_keys() == []
     after = project.export_state()["deployment"]
     assert not after.get("pending_operations")
-    assert after["resources"] == resources  # imported back unchanged
+    assert after["resources"][: len(resources)] == resources  # kept as they were
+    (recorded,) = after["resources"][len(resources) :]
+    assert recorded["id"] == case["caseId"] and recorded["urn"].endswith(f"::{name}")
 
     endpoint.control.reset_calls()
     project.up()
     assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
+    assert sent(endpoint) == SENT - Counter({"CreateCase": 1})  # each message once, the case once
     project.preview("--expect-no-changes")
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_a_killed_create_whose_case_aws_resolved_is_not_opened_again(world: World) -> None:
+    """Model finding F2: AWS (or a person) resolves the case a killed run opened; the retry opened a
+    second one."""
+    project, endpoint = world.project, world.endpoint
+    killed_up(world)
+    (case,) = opened(endpoint)
+    endpoint.control.set_status(case["caseId"], "resolved")
+    assert recover(project).returncode == 0
+    project.up()
+    assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_a_file_removed_after_its_create_was_killed_resolves_the_case(world: World) -> None:
+    """Model finding F5: the file whose create was killed is removed (or renamed) before the retry; its
+    case stayed open with no file and no resource."""
+    project, endpoint = world.project, world.endpoint
+    killed_up(world)
+    (case,) = opened(endpoint)
+    name = next(name for name, spec in CASES.items() if spec["subject"] == case["subject"])
+    (project.workdir / "cases" / f"{name}.yaml").unlink()
+    assert recover(project).returncode == 0
+    endpoint.control.reset_calls()
+    project.up()
+    assert calls(endpoint)["ResolveCase"] == 1
+    statuses = {item["caseId"]: item["status"] for item in opened(endpoint)}
+    assert statuses[case["caseId"]] == "resolved"
+    assert len(statuses) == len(CASES)  # the other file's case, opened once
+    project.preview("--expect-no-changes")
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_an_up_without_recover_refuses_new_cases_before_any_call(world: World) -> None:
+    """`pulumi cancel` then `pulumi up` keeps the killed run's pending creates (this engine); until recover
+    looked at AWS for them, plan, preview and up open no case."""
+    project, endpoint = world.project, world.endpoint
+    killed_up(world)
+    project.run("cancel", "--yes")
+    endpoint.control.reset_calls()
+    with pytest.raises(PulumiCommandError) as refused:
+        project.up()
+    assert "python -m provider recover" in refused.value.result.stdout + refused.value.result.stderr
+    assert sent(endpoint) == Counter()
+    planned = project.provider("plan", "--stack", project.stack)
+    assert planned.returncode != 0
+    assert "a killed `pulumi up` was opening this case" in planned.stdout
+    assert recover(project).returncode == 0
+    project.up()
+    assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
 
 
 def test_recover_stops_while_a_process_of_the_killed_run_still_runs(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import boto3
 
@@ -21,8 +22,8 @@ def sent(endpoint: Endpoint) -> Counter[str]:
     return Counter({operation: n for operation, n in calls(endpoint).items() if operation not in READS})
 
 
-def opened_subjects(endpoint: Endpoint, access_key: str) -> Counter[str]:
-    """The subjects of every case ``access_key``'s account holds, resolved ones included."""
+def held_cases(endpoint: Endpoint, access_key: str) -> list[dict[str, Any]]:
+    """Every case ``access_key``'s account holds, resolved ones included."""
     client = boto3.client(
         "support",
         region_name="us-east-1",
@@ -30,5 +31,9 @@ def opened_subjects(endpoint: Endpoint, access_key: str) -> Counter[str]:
         aws_access_key_id=access_key,
         aws_secret_access_key="test-secret",
     )
-    cases = client.describe_cases(includeResolvedCases=True)["cases"]
-    return Counter(case["subject"] for case in cases)
+    return list(client.describe_cases(includeResolvedCases=True)["cases"])
+
+
+def opened_subjects(endpoint: Endpoint, access_key: str) -> Counter[str]:
+    """The subjects of every case ``access_key``'s account holds, resolved ones included."""
+    return Counter(case["subject"] for case in held_cases(endpoint, access_key))

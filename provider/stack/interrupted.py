@@ -1,0 +1,67 @@
+"""The creates a killed ``pulumi up`` left pending, completed from what AWS holds (for ``recover``).
+
+The engine keeps a killed create as a pending operation that holds the checked inputs, and as no
+resource: the case the run may have opened belongs to nothing, and the next ``up`` would open the file's
+case again (a second one, if AWS or a person resolved the first meanwhile), while a file removed or
+renamed in between would leave it open for good. For each such create, the provider looks at AWS (reads
+only) for the case that run opened, by its reference: found, the resource is written into the
+checkpoint as that create would have left it, with the messages AWS holds; not found, the create never
+reached AWS and is dropped, and the next ``up`` opens the case.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from provider.review.state import SECRET, SECRET_SIG, revealed
+from provider.stack.resource import SENSITIVE_OUTPUTS, SupportCaseProvider
+
+PROVIDER_KEY = "__provider"  # the pickled provider, an input the engine also keeps among the outputs
+
+
+def complete_interrupted(
+    exported: dict[str, Any], shown: Mapping[str, Any], provider: SupportCaseProvider
+) -> Iterator[str]:
+    """Add to ``exported`` (a ``pulumi stack export``) a resource for each pending create of a case whose
+    case AWS holds, yielding a line for each create; ``shown`` is the same export with its secrets shown
+    (``--show-secrets``), to read the inputs. The pending operations themselves are left for the import
+    to drop."""
+    deployment = exported["deployment"]
+    resources = deployment.setdefault("resources", [])
+    live = {resource.get("urn") for resource in resources if not resource.get("delete")}
+    pending = deployment.get("pending_operations") or []
+    plain = (shown.get("deployment") or {}).get("pending_operations") or []
+    for operation, readable in zip(pending, plain, strict=True):
+        resource = operation.get("resource") or {}
+        inputs = revealed((readable.get("resource") or {}).get("inputs") or {})
+        if operation.get("type") != "creating" or "caseName" not in inputs:
+            continue
+        name = str(inputs["caseName"])
+        if resource.get("urn") in live:
+            yield f"{name}: a later `pulumi up` completed its create"
+            continue
+        outputs = provider.interrupted(inputs)
+        if outputs is None:
+            yield f"{name}: AWS holds no case the killed run opened for it: the next `pulumi up` opens it"
+            continue
+        resources.append(_completed(resource, inputs, outputs))
+        said = len(outputs["sent"]["messages"])
+        declared = len(inputs["spec"].get("communications") or [])
+        yield (
+            f"{name}: the killed run opened case {outputs['caseId']} ({outputs['displayId']}, "
+            f"{outputs['caseStatus']}) and sent {said} of its {declared} message(s): recorded in the state"
+        )
+
+
+def _completed(
+    resource: Mapping[str, Any], inputs: Mapping[str, Any], outputs: dict[str, Any]
+) -> dict[str, Any]:
+    """The resource a completed create leaves: the pending one, with the case's id and outputs (those of
+    a sensitive case as secrets, as the program declares them, and the pickled provider as it was)."""
+    if inputs["spec"].get("sensitive"):
+        for key in SENSITIVE_OUTPUTS:
+            outputs[key] = {SECRET_SIG: SECRET, "plaintext": json.dumps(outputs[key])}
+    outputs[PROVIDER_KEY] = (resource.get("inputs") or {}).get(PROVIDER_KEY)
+    return {**resource, "id": outputs["caseId"], "outputs": outputs}
