@@ -49,9 +49,10 @@ def complete_interrupted(
         resources.append(_completed(resource, inputs, outputs))
         said = len(outputs["sent"]["messages"])
         declared = len(inputs["spec"].get("communications") or [])
+        messages = f" with {said} of its {declared} message(s)" if declared else ""
         yield (
             f"{name}: the killed run opened case {outputs['caseId']} ({outputs['displayId']}, "
-            f"{outputs['caseStatus']}) and sent {said} of its {declared} message(s): recorded in the state"
+            f"{outputs['caseStatus']}){messages}: recorded in the state"
         )
 
 

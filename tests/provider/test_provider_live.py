@@ -330,20 +330,58 @@ def test_refresh_between_crash_and_retry_does_not_send_twice(support, repo):
     ]
 
 
-def test_case_resolved_after_a_killed_run_is_not_opened_again(support, repo):
-    case = write_case(repo, "ec2", {**BASE, "status": "resolved"})
-    inputs = checked(provider(), {}, case_inputs(case))
-    # A killed `up` opened and resolved the case, and died before the state was written.
-    for action in plan(None, inputs["spec"], key=inputs["key"]):
+def killed_create(inputs, until: int) -> str:
+    """What a killed `up` said for a new case before it died: the first ``until`` planned actions."""
+    case_id = ""
+    for action in plan(None, inputs["spec"], key=inputs["key"])[:until]:
         if action.op == "create":
             case_id = client().create_case(**action.create)["caseId"]
+        elif action.op == "send":
+            client().add_communication_to_case(caseId=case_id, communicationBody=action.body)
         elif action.op == "resolve":
             client().resolve_case(caseId=case_id)
-    outs = provider().create(inputs).outs  # a new provider process: the retry
+    return case_id
+
+
+def test_recover_records_a_case_a_killed_run_opened_and_resolved(support, repo):
+    case = write_case(repo, "ec2", {**BASE, "status": "resolved"})
+    inputs = checked(provider(), {}, case_inputs(case))
+    case_id = killed_create(inputs, until=2)  # opened and resolved, and died before the state was written
+    support.control.reset_calls()
+    outs = provider().interrupted(inputs)  # recover, in a new provider process
     assert outs["caseId"] == case_id
     assert outs["caseStatus"] == "resolved"
-    assert operations(support)["CreateCase"] == 1
-    assert operations(support)["ResolveCase"] == 1  # not resolved again either
+    assert set(operations(support)) <= {"DescribeCases", "DescribeCommunications"}
+    assert not provider().diff(case_id, outs, inputs).changes  # nothing more to say
+
+
+def test_recover_records_the_messages_a_killed_create_sent(support, repo):
+    comms = [{"communicationBody": "two"}, {"communicationBody": "three"}]
+    inputs = checked(provider(), {}, case_inputs(write_case(repo, "ec2", {**BASE, "communications": comms})))
+    case_id = killed_create(inputs, until=2)  # the case and "two", then the kill
+    outs = provider().interrupted(inputs)
+    assert outs["caseId"] == case_id
+    assert [message["communicationBody"] for message in outs["sent"]["messages"]] == ["two"]
+    support.control.reset_calls()
+    outs = provider().update(case_id, outs, inputs).outs  # the next `up`
+    assert operations(support)["AddCommunicationToCase"] == 1
+    assert [body for _, body in bodies(case_id)] == [BASE["communicationBody"], "two", "three"]
+
+
+def test_recover_finds_nothing_where_a_killed_create_never_reached_aws(support, repo):
+    inputs = checked(provider(), {}, case_inputs(write_case(repo, "ec2", BASE)))
+    assert provider().interrupted(inputs) is None
+
+
+def test_a_create_never_takes_a_resolved_case_over(support, repo):
+    """A resolved case with this file's reference is an earlier life of the file (removed, then
+    restored): the plan says CreateCase, and a new case is opened (model finding F8)."""
+    case = write_case(repo, "ec2", {**BASE, "status": "resolved"})
+    inputs = checked(provider(), {}, case_inputs(case))
+    earlier = killed_create(inputs, until=2)
+    outs = provider().create(inputs).outs
+    assert outs["caseId"] != earlier
+    assert operations(support)["CreateCase"] == 2
 
 
 # --- AWS's quotas -------------------------------------------------------------------------------------
