@@ -72,12 +72,16 @@ _TERM = re.compile(r"steps\.([\w-]+)\.(outcome|outputs\.[\w-]+) (==|!=) '([^']*)
 def _condition(
     condition: str | None, values: Mapping[str, str], outcomes: Mapping[str, str], failed: bool
 ) -> bool:
-    """The `if:` of a step: ``&&`` of ``success()``, ``!cancelled()`` (nothing is cancelled here) and
-    ``steps.ID.outcome`` / ``steps.ID.outputs.NAME`` compared with ``==`` or ``!=`` to a string."""
+    """The `if:` of a step: ``&&`` of ``success()``, ``failure()``, ``!cancelled()`` and
+    ``(cancelled() || failure())`` (nothing is cancelled here) and ``steps.ID.outcome`` /
+    ``steps.ID.outputs.NAME`` compared with ``==`` or ``!=`` to a string."""
     terms = _EXPRESSION.sub(lambda found: found[1], condition or "success()").strip().split(" && ")
-    result = "!cancelled()" in terms or not failed  # without a status function, success() is implied
+    status = {"success()": not failed, "!cancelled()": True, "failure()": failed}
+    status["(cancelled() || failure())"] = failed
+    given = [term for term in terms if term in status]
+    result = all(status[term] for term in given) if given else not failed  # success() is implied
     for term in terms:
-        if term in ("success()", "!cancelled()"):
+        if term in status:
             continue
         found = _TERM.fullmatch(term)
         if found is None:

@@ -36,6 +36,8 @@ WORKFLOW = ROOT / ".github" / "workflows" / "support-cases.yml"
 GITLAB_CI = ROOT / ".gitlab-ci.yml"
 ACCESS_KEY = "AKIA444444444444"
 STACK = "prod"
+APPLY = "Apply every approved merge not applied yet, oldest first"
+RECOVER = "After a cancelled or failed apply, make the stack usable again"
 WRITES = ("AddAttachmentsToSet", "CreateCase", "AddCommunicationToCase", "ResolveCase")
 GIT = {
     "GIT_AUTHOR_NAME": "ci",
@@ -296,7 +298,7 @@ def test_pull_request_then_main_through_the_github_workflows_own_jobs(pipeline: 
     pipeline.forge.merged[merge] = 5
     applied = pipeline.github("apply", sha=merge)
     assert not applied.failed, _failures(applied)
-    assert f"apply: {merge} with {plan['fingerprint']}" in applied.steps[-1].stdout
+    assert f"apply: {merge} with {plan['fingerprint']}" in applied.step(APPLY).stdout
     assert Counter(op for op, _ in pipeline.writes()) == Counter(plan["totals"]["calls"])
 
     # Reviewed, then changed by a later commit that nobody planned: main refuses it, calling nothing.
@@ -307,8 +309,10 @@ def test_pull_request_then_main_through_the_github_workflows_own_jobs(pipeline: 
     pipeline.forge.merged[merge] = 6
     pipeline.support.control.reset_calls()
     refused = pipeline.github("apply", sha=merge)
-    up = refused.steps[-1]
+    up = refused.step(APPLY)
     assert up.returncode != 0 and "not the approved sha256:" in up.stdout + up.stderr
+    # After the failed step, recover found the stack usable as it was: no lock, nothing pending.
+    assert "recover: stack prod is ready" in refused.step(RECOVER).stdout
     assert pipeline.support.control.calls() == []
 
 
@@ -362,14 +366,14 @@ def test_three_quick_merges_are_applied_in_order_though_github_cancelled_the_pen
 
     run = pipeline.github("apply", sha=third)  # the second merge's run never ran
     assert not run.failed, _failures(run)
-    assert f"apply: 2 commit(s) since {first}: {second} {third}" in run.steps[-1].stdout
+    assert f"apply: 2 commit(s) since {first}: {second} {third}" in run.step(APPLY).stdout
     (_, rds_case), message = pipeline.writes()
     assert (create, message) == ("CreateCase", ("AddCommunicationToCase", lambda_case))
     assert rds_case != lambda_case and pipeline.writes()[0][0] == "CreateCase"
     # A run for the same commit again finds nothing left to apply.
     pipeline.support.control.reset_calls()
     again = pipeline.github("apply", sha=third)
-    assert "is applied already" in again.steps[-1].stdout and pipeline.writes() == []
+    assert "is applied already" in again.step(APPLY).stdout and pipeline.writes() == []
 
 
 def test_a_broken_case_file_is_annotated_and_the_comment_says_so(pipeline: Pipeline):
@@ -430,7 +434,8 @@ def test_secrets_reach_only_the_steps_that_need_them_and_every_action_is_pinned_
         ("state", "Export the stack state"),
         ("plan", "Approvals"),
         ("plan", "Comment on the pull request"),
-        ("apply", "Apply every approved merge not applied yet, oldest first"),
+        ("apply", APPLY),
+        ("apply", RECOVER),  # the passphrase, to import the state (no forge token)
     }
     assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     uses = re.findall(r"^\s*(?:- )?uses: (.*)$", text, re.MULTILINE)
