@@ -214,7 +214,7 @@ def run_recover(args: argparse.Namespace) -> int:
         for line in recover(stack, Path.cwd(), refresh=args.refresh, force=args.force):
             print(f"recover: {line}", flush=True)
     except SupportApiError as error:  # reading AWS for a pending create: nothing was changed
-        print(f"recover: stopped: {error}; {_NOTHING_CHANGED}", flush=True)
+        print(f"recover: stopped: {error}; the pending operations were left as they were", flush=True)
         return EXIT_STOPPED
     except (RecoverError, S3BackendError, OSError, KeyError, json.JSONDecodeError, yaml.YAMLError) as error:
         print(f"recover: stopped: {error}", flush=True)
