@@ -57,12 +57,13 @@ def complete_interrupted(
 
 
 def _completed(
-    resource: Mapping[str, Any], inputs: Mapping[str, Any], outputs: dict[str, Any]
+    resource: Mapping[str, Any], inputs: Mapping[str, Any], outputs: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The resource a completed create leaves: the pending one, with the case's id and outputs (those of
     a sensitive case as secrets, as the program declares them, and the pickled provider as it was)."""
+    stored = dict(outputs)
     if inputs["spec"].get("sensitive"):
         for key in SENSITIVE_OUTPUTS:
-            outputs[key] = {SECRET_SIG: SECRET, "plaintext": json.dumps(outputs[key])}
-    outputs[PROVIDER_KEY] = (resource.get("inputs") or {}).get(PROVIDER_KEY)
-    return {**resource, "id": outputs["caseId"], "outputs": outputs}
+            stored[key] = {SECRET_SIG: SECRET, "plaintext": json.dumps(outputs[key])}
+    stored[PROVIDER_KEY] = (resource.get("inputs") or {}).get(PROVIDER_KEY)
+    return {**resource, "id": outputs["caseId"], "outputs": stored}

@@ -353,3 +353,25 @@ def test_on_a_backend_recover_cannot_read_it_removes_no_lock_without_force(
     assert world.lock_keys() == []
     project.up()
     assert sum(opened_subjects(world.endpoint, ACCESS_KEY).values()) == len(CASES)
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_recover_keeps_a_sensitive_cases_text_secret(world: World) -> None:
+    """A case file marked `sensitive: true` keeps its text as Pulumi secrets in the state: the resource
+    recover writes for its interrupted create too."""
+    project, endpoint = world.project, world.endpoint
+    for name, document in CASES.items():
+        (project.workdir / "cases" / f"{name}.yaml").write_text(
+            yaml.safe_dump({**document, "sensitive": True})
+        )
+    killed_up(world)
+    (case,) = opened(endpoint)
+    assert recover(project).returncode == 0
+    stored = json.loads(project.run("stack", "export").stdout)  # secrets as the backend keeps them
+    (recorded,) = [r for r in stored["deployment"]["resources"] if r.get("id") == case["caseId"]]
+    for key in ("spec", "sent", "outbox", "replies"):
+        assert "ciphertext" in recorded["outputs"][key], key
+    assert case["subject"] not in json.dumps(recorded)
+    project.up()
+    assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
+    project.preview("--expect-no-changes")
