@@ -2,20 +2,23 @@
 
 ``comment post`` creates or edits this stack's one plan comment on the pull (merge) request;
 ``comment approved`` prints the fingerprint of the plan comment on the request that merged a commit,
-for ``pulumi up`` (``SUPPORTCASES_APPROVED_PLAN``). Credentials come from the CI job's environment.
-This module parses and prints; the forge calls are ``provider.review.comments``.
+for ``pulumi up`` (``SUPPORTCASES_APPROVED_PLAN``); ``comment approvals`` (GitLab) prints who approved
+the merge request and what it changes, for the rules' named approvers. Credentials come from the CI
+job's environment. This module parses and prints; the forge calls are ``provider.review.comments``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from provider.forgeapi import ForgeError, detect
 from provider.review.comments import FORGES, approved, post_plan, request_number
+from provider.rules.approvals import APPROVERS_ENV, CHANGED_ENV, FORGE_ENV
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +47,15 @@ def add_comment_command(subcommands: Any) -> None:
         help="GitLab: refuse unless this job's resource group runs jobs oldest pipeline first",
     )
     read.set_defaults(run=_run_approved)
+    approvals = actions.add_parser(
+        "approvals",
+        help="GitLab: print, as shell exports, who approved the merge request and the files it changes",
+        description="For the plan job: `comment approvals > F && . F` before `plan` holds each changed "
+        "case file's approvedBy to the merge request's approvers (docs/rules.md).",
+    )
+    approvals.add_argument("--request", type=int, metavar="N", help="the merge request (default: from CI)")
+    approvals.add_argument("--forge", choices=["gitlab"], default="gitlab", help=argparse.SUPPRESS)
+    approvals.set_defaults(run=_run_approvals)
     for sub in (post, read):
         sub.add_argument("--stack", required=True, help="the stack whose plan comment this is")
         sub.add_argument("--forge", choices=sorted(FORGES), help="default: from the CI environment")
@@ -64,6 +76,23 @@ def _run_post(args: argparse.Namespace) -> int:
     except ForgeError as error:
         print(f"comment: {error}", file=sys.stderr)
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def _run_approvals(args: argparse.Namespace) -> int:
+    try:
+        forge = FORGES[args.forge](os.environ)
+        number = args.request or request_number(args.forge, os.environ)
+        exports = {
+            APPROVERS_ENV: ",".join(forge.approvers(number)),
+            CHANGED_ENV: "\n".join(forge.changed_files(number)),
+            FORGE_ENV: args.forge,
+        }
+    except ForgeError as error:
+        print(f"comment: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for name, value in exports.items():
+        print(f"export {name}={shlex.quote(value)}")
     return EXIT_OK
 
 

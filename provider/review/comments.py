@@ -54,6 +54,8 @@ class Forge:
     oldest_first: str  # the list query that orders comments oldest first ("" where that is the default)
     user_path: str | None  # the token's own user, where the API can tell
     resource_group_path: str | None  # a resource group of the project, with {key} (GitLab)
+    approvals_path: str = ""  # who approved request {number} (GitLab; GitHub's workflow reads reviews)
+    files_path: str = ""  # the files request {number} changes (GitLab)
 
     def comments(self, number: int) -> Iterator[Comment]:
         """Every comment of request ``number``, oldest first, page after page."""
@@ -93,6 +95,25 @@ class Forge:
                 f"resource group {key} processes jobs {mode!r}, not 'oldest_first', so a later merge may be "
                 f"applied first: set it once with PUT {path}?process_mode=oldest_first (docs/pipelines.md)"
             )
+
+    def approvers(self, number: int) -> list[str]:
+        """Who approved request ``number``: GitLab's "Get approval state" of a merge request,
+        ``approved_by[].user.username`` (docs.gitlab.com/api/merge_request_approvals/)."""
+        if not self.approvals_path:
+            raise ForgeError(f"{self.api.name}: the workflow reads the approvals itself (docs/rules.md)")
+        state = self.api.call("GET", self.approvals_path.format(number=number))
+        return sorted({str(entry["user"]["username"]) for entry in state.get("approved_by") or []})
+
+    def changed_files(self, number: int) -> list[str]:
+        """The paths request ``number`` changes, old and new names of a rename alike: GitLab's "List merge
+        request diffs", ``old_path``/``new_path``, paginated (docs.gitlab.com/api/merge_requests/)."""
+        path, paths = self.files_path.format(number=number), set()
+        for page in range(1, 10_000):
+            items = self.api.call("GET", f"{path}?per_page={PAGE}&page={page}")
+            paths |= {str(item[key]) for item in items for key in ("old_path", "new_path") if item.get(key)}
+            if len(items) < PAGE:
+                return sorted(paths)
+        raise ForgeError(f"{self.api.name}: request {number} changes more files than can be listed")
 
     def create(self, number: int, body: str) -> int:
         return int(self.api.call("POST", self.comments_path.format(number=number), {"body": body})["id"])
@@ -148,6 +169,8 @@ def gitlab(environ: Mapping[str, str]) -> Forge:
         oldest_first="&sort=asc&order_by=created_at",
         user_path="/user",
         resource_group_path=f"{base}/resource_groups/{{key}}",
+        approvals_path=f"{base}/merge_requests/{{number}}/approvals",
+        files_path=f"{base}/merge_requests/{{number}}/diffs",
     )
 
 

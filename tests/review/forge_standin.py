@@ -59,6 +59,8 @@ _ROUTES = [
     ("GET", r"/api/v4/projects/[^/]+/repository/commits/(\w+)/merge_requests", "pulls"),
     ("GET", r"/api/v4/(user)", "user"),
     ("GET", r"/api/v4/projects/[^/]+/resource_groups/([^/]+)", "group"),
+    ("GET", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/approvals", "approval_state"),
+    ("GET", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/diffs", "diffs"),
 ]
 
 
@@ -103,6 +105,17 @@ class _Handler(ForgeHandler):
         self._answer(
             200, [{"filename": name, "status": "modified"} for name in self.forge.files.get(number, [])]
         )
+
+    def _approval_state(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitLab's "Get approval state" of a merge request: approved_by[].user.username.
+        approved = [{"user": {"username": name, "id": 9}} for name in self.forge.approvals.get(number, [])]
+        self._answer(200, {"iid": number, "approvals_required": 1, "approved_by": approved})
+
+    def _diffs(self, number: int, query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitLab's "List merge request diffs", paginated: old_path and new_path of each changed file.
+        per_page, page = int(query.get("per_page", ["20"])[0]), int(query.get("page", ["1"])[0])
+        items = [{"old_path": name, "new_path": name} for name in self.forge.files.get(number, [])]
+        self._answer(200, items[(page - 1) * per_page : page * per_page])
 
     def _group(self, key: str, _query: dict[str, list[str]], _gitlab: bool) -> None:
         # GitLab creates a resource group, unordered, when a pipeline first names it.

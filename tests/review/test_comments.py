@@ -4,6 +4,7 @@ read back after the merge; against a local stand-in of the GitHub and GitLab API
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,3 +163,26 @@ def test_gitlab_refuses_an_approval_unless_the_resource_group_runs_oldest_first(
     gitlab.process_modes["support-cases-prod"] = "oldest_first"
     assert main(command) == 0
     assert capsys.readouterr().out == FINGERPRINT + "\n"
+
+
+def test_gitlab_approvals_are_printed_as_shell_exports_for_the_rules(gitlab: Forge, capsys):
+    """GitLab's plan job gives the rules' named approvers what GitHub's workflow gives them: who approved
+    the merge request and the files it changes, past the first page of diffs."""
+    gitlab.approvals[12] = ["bob", "alice"]
+    gitlab.files[12] = [f"cases/c{n:03}.yaml" for n in range(130)] + ["cases/it's here.yaml"]
+    assert main(["comment", "approvals"]) == 0
+    printed = capsys.readouterr().out
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            printed + 'printf "%s|%s|%s" "$SUPPORTCASES_APPROVERS" "$SUPPORTCASES_FORGE" '
+            '"$SUPPORTCASES_CHANGED_FILES"',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    approvers, forge, changed = done.stdout.split("|")
+    assert (approvers, forge) == ("alice,bob", "gitlab")
+    assert changed.split("\n") == sorted(gitlab.files[12])
