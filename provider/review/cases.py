@@ -20,8 +20,9 @@ from provider.review.state import Recorded
 # Why a case whose create a killed run left pending is not planned (docs/guarantees.md, "After a killed
 # pipeline"): only `recover` can tell whether AWS holds the case that run opened.
 INTERRUPTED = (
-    "a killed `pulumi up` was opening this case and the stack state still holds that create: run "
-    "`python -m provider recover`, which records the case that run opened if AWS holds one, then plan again"
+    "a `pulumi up` was opening this case and did not finish (killed, or still running): the stack state "
+    "holds that create. Once no run is left, `python -m provider recover` records the case it opened if "
+    "AWS holds one; then plan again"
 )
 
 

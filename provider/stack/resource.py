@@ -234,8 +234,10 @@ class SupportCaseProvider(ResourceProvider):
 
 
 def _interrupted(props: Mapping[str, Any]) -> list[str]:
-    """Why a create cannot run while the state holds creates a killed run left pending (any of them:
-    a case of a file removed since may be open at AWS, and only ``recover`` can tell)."""
+    """Why a create cannot run while the state holds creates a killed run left pending (any of them: a
+    case of a file removed since may be open at AWS, and only ``recover`` can tell). The state is the one
+    read once per process, at the first create's check: before any create of this run began, so this
+    run's own pending creates are never among them."""
     pending = _state_of(props).interrupted
     if not pending:
         return []
@@ -243,8 +245,8 @@ def _interrupted(props: Mapping[str, Any]) -> list[str]:
         return [INTERRUPTED]
     names = ", ".join(sorted(pending))
     return [
-        f"the stack state holds the create of {names} that a killed `pulumi up` left pending: run "
-        "`python -m provider recover` first, which records the case that run opened if AWS holds one"
+        f"the stack state holds the unfinished create of {names} (a killed `pulumi up`): once no run is "
+        "left, run `python -m provider recover`, which records the case it opened if AWS holds one"
     ]
 
 

@@ -202,7 +202,7 @@ def test_an_up_without_recover_refuses_new_cases_before_any_call(world: World) -
     assert sent(endpoint) == Counter()
     planned = project.provider("plan", "--stack", project.stack)
     assert planned.returncode != 0
-    assert "a killed `pulumi up` was opening this case" in planned.stdout
+    assert "a `pulumi up` was opening this case and did not finish" in planned.stdout
     assert recover(project).returncode == 0
     project.up()
     assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
@@ -375,3 +375,16 @@ def test_recover_keeps_a_sensitive_cases_text_secret(world: World) -> None:
     project.up()
     assert opened_subjects(endpoint, ACCESS_KEY) == Counter(case["subject"] for case in CASES.values())
     project.preview("--expect-no-changes")
+
+
+@pytest.mark.parametrize("world", ["file"], indirect=True)
+def test_the_creates_a_run_has_begun_never_refuse_its_later_creates(world: World) -> None:
+    """The state holds this run's own creates as pending while they run; a later create's check must
+    not take them for a killed run's (only a case's own pending create refuses it)."""
+    project, endpoint = world.project, world.endpoint
+    endpoint.control.set_faults(latency_ms=300, operations=["CreateCase"])  # creates overlap the checks
+    for n in range(8):  # with the two of the world, the 10 new cases an hour AWS allows
+        document = {"subject": f"Queue {n} backs up", "communicationBody": f"Queue {n} holds 10k messages."}
+        (project.workdir / "cases" / f"queue{n}.yaml").write_text(yaml.safe_dump(document))
+    project.up()
+    assert sent(endpoint)["CreateCase"] == 8 + len(CASES)
