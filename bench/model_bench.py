@@ -57,17 +57,18 @@ def main(argv: list[str] | None = None) -> int:
                         print_blob=False,
                     ),
                 )
-            except Exception as violation:  # a Violation, or the engine finding preview and up apart
-                violations += 1
-                kind = "" if isinstance(violation, Violation) else f"{type(violation).__name__}: "
-                mode = "on" if trailer else "off"
-                report = (
-                    f"violation {violations} (batch seed {batch_seed}, trailer {mode}):\n{kind}{violation}\n"
-                )
-                print(report, flush=True)
-                if args.out:
-                    with args.out.open("a", encoding="utf-8") as out:
-                        out.write(report + "\n")
+            except Exception as found:  # a Violation, or the engine finding preview and up apart
+                # Hypothesis groups distinct failures of one batch: each counts and is shown.
+                for violation in found.exceptions if isinstance(found, ExceptionGroup) else [found]:
+                    violations += 1
+                    kind = "" if isinstance(violation, Violation) else f"{type(violation).__name__}: "
+                    mode = "on" if trailer else "off"
+                    where = f"batch seed {batch_seed}, trailer {mode}"
+                    report = f"violation {violations} ({where}):\n{kind}{violation}\n"
+                    print(report, flush=True)
+                    if args.out:
+                        with args.out.open("a", encoding="utf-8") as out:
+                            out.write(report + "\n")
             batch += 1
             elapsed = time.monotonic() - started
             print(f"batch {batch}: steps {CaseModel.steps} violations {violations} seconds {elapsed:.0f}")

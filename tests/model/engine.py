@@ -10,12 +10,17 @@ What it does, as the Pulumi engine does it (pulumi/dynamic/__main__.py for what 
   operation unpickles the provider afresh from the resource's ``__provider`` (a new process per run).
 - A resource declared under a new name with an alias naming one in the state takes that one over.
 - A step with no changes keeps the old outputs and stores the new inputs (the engine's "same" step).
-- State is saved only when an operation completes; a kill leaves the rest as it was (a killed create
-  leaves no resource: ``recover`` clears the pending operation). A failed operation leaves its resource
-  as it was; the other creates and updates still run (the engine starts them all at once), and once
-  any step failed no delete runs.
-- Each run is a new provider process: the process-wide books, the cases managed in this run and the
-  call clients' state start empty (the boto3 sessions are kept, they hold no case state).
+- State is saved only when an operation completes; a kill leaves the rest as it was. An operation is
+  written as pending before it starts and cleared when it ends (a failed one too): a killed create
+  leaves a pending ``creating`` operation with its checked inputs and no resource, kept through later
+  runs until ``recover`` (:meth:`Engine.recover`, which runs the real
+  :func:`provider.stack.interrupted.complete_interrupted` on the export) clears it. A failed operation
+  leaves its resource as it was; the other creates and updates still run (the engine starts them all at
+  once), and once any step failed no delete runs.
+- Each run is a new provider process: the process-wide books, the cases managed in this run, the state
+  view it read and the call clients' state start empty (the boto3 sessions are kept, they hold no case
+  state). Preview and plan see the state as ``pulumi stack export`` shows it, pending operations
+  included; ``python -m provider plan`` is :func:`provider.review.stackplan.stack_plan`.
 
 Steps run one after another (the engine runs them in parallel); deletes run after every create and update,
 in reverse order of the state.
@@ -45,8 +50,9 @@ import provider.stack.resource as resource
 from provider.aws.support_api import ApiSettings
 from provider.casefiles.loader import load_cases
 from provider.planning.reference import normalise
-from provider.review.cases import review
-from provider.review.state import records_from_state
+from provider.review.stackplan import stack_plan
+from provider.review.state import revealed
+from provider.stack.interrupted import complete_interrupted
 from provider.stack.types import SUPPORT_CASE_TYPE
 from tests.model.inprocess import Killed, Wire
 
@@ -64,6 +70,15 @@ class Resource:
     id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+
+
+@dataclass
+class Pending:
+    """An operation the engine began and has not ended: ``creating``, ``updating`` or ``deleting``."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
 
 
 @dataclass
@@ -88,8 +103,13 @@ class Preview:
     """What ``pulumi preview`` and ``python -m provider plan`` say ``up`` will write, per case name."""
 
     refused: list[str] = field(default_factory=list)  # program errors and check failures
+    plan_refused: list[str] = field(default_factory=list)  # the refusals of ``python -m provider plan``
     outbox: dict[str, list[Call]] = field(default_factory=dict)  # the preview's outbox per changed case
     plan: dict[str, list[Call]] = field(default_factory=dict)  # the review plan per case
+
+    def refusals(self) -> list[str]:
+        """Why preview or ``plan`` refuse (empty: ``up`` may run)."""
+        return [*self.refused, *self.plan_refused]
 
 
 @dataclass
@@ -198,7 +218,7 @@ def new_process() -> None:
     for module, cache in (
         (casebook, "_BOOKS"),
         (resource, "_MANAGED"),
-        (resource, "_STATE_CASES"),  # the state as the run began, read once per process
+        (resource, "_STATE_VIEWS"),  # the state as the run began, read once per process
         (calls, "_APIS"),
     ):
         getattr(module, cache, {}).clear()
@@ -234,6 +254,7 @@ class Engine:
     config: dict[str, str]  # the stack config, ``supportcases:*`` keys, values as the engine gives them
     wire: Wire
     state: dict[str, Resource] = field(default_factory=dict)
+    pending: list[Pending] = field(default_factory=list)  # the deployment's pending operations
     _replace: str | None = None
     _replaced: list[Resource] = field(default_factory=list)
 
@@ -253,16 +274,47 @@ class Engine:
         return None
 
     def export(self) -> dict[str, Any]:
-        """The state as ``pulumi stack export`` writes it (what ``python -m provider plan`` reads)."""
-        prefix = f"urn:pulumi:{STACK}::{PROJECT}::{SUPPORT_CASE_TYPE}::"
-        return {
-            "deployment": {
-                "resources": [
-                    {"urn": prefix + name, "id": res.id, "inputs": res.inputs, "outputs": res.outputs}
-                    for name, res in self.state.items()
-                ]
+        """The state as ``pulumi stack export`` writes it (what ``python -m provider plan`` reads), its
+        pending operations included."""
+        resources = [
+            {"urn": _URN + name, "type": SUPPORT_CASE_TYPE, "id": res.id, "inputs": res.inputs}
+            | {"outputs": res.outputs}
+            for name, res in self.state.items()
+        ]
+        pending = [
+            {
+                "type": op.type,
+                "resource": {"urn": _URN + op.name, "type": SUPPORT_CASE_TYPE, "inputs": op.inputs},
             }
-        }
+            for op in self.pending
+        ]
+        deployment: dict[str, Any] = {"resources": copy.deepcopy(resources)}
+        if pending:
+            deployment["pending_operations"] = copy.deepcopy(pending)
+        return {"deployment": deployment}
+
+    def _begin(self, kind: str, name: str, inputs: Mapping[str, Any]) -> Pending:
+        operation = Pending(kind, name, copy.deepcopy(dict(inputs)))
+        self.pending.append(operation)
+        return operation
+
+    def _end(self, operation: Pending) -> None:
+        self.pending = [op for op in self.pending if op is not operation]
+
+    def _pending_while(
+        self, kind: str, name: str, inputs: Mapping[str, Any], action: Callable[[], None]
+    ) -> None:
+        """Run ``action`` as the engine runs a step: pending while it runs, cleared when it ends, kept
+        when the process is killed."""
+        operation = self._begin(kind, name, inputs)
+        try:
+            action()
+        except Killed:
+            raise
+        except BaseException:
+            self._end(operation)
+            raise
+        self._end(operation)
 
     # --- preview -------------------------------------------------------------------------------------
 
@@ -274,6 +326,25 @@ class Engine:
         if ran.errors:
             shown.refused = ran.errors
             return shown
+        with _provider_process(self):
+            self._check_all(ran, shown)
+        cases, problems = load_cases(["cases"], root=Path.cwd())
+        assert not problems, problems  # the program ran without errors
+        document = stack_plan(
+            cases, self.export(), self.settings, f"{PROJECT}/{STACK}", Path.cwd(), stack=STACK
+        )
+        for entry in document["cases"]:
+            if entry["refusals"]:
+                shown.plan_refused += [f"{entry['name']}: {why}" for why in entry["refusals"]]
+            elif entry["actions"]:
+                shown.plan[entry["name"]] = [
+                    (action["call"], normalise(action.get("communicationBody") or ""))
+                    for action in entry["actions"]
+                ]
+        return shown
+
+    def _check_all(self, ran: Program, shown: Preview) -> None:
+        """The preview's check and diff of every declared resource."""
         claimed: set[str] = set()
         for declared in ran.declared:
             old_name = self._match(declared, claimed)
@@ -293,20 +364,6 @@ class Engine:
                 shown.outbox[declared.name] = [
                     (entry["call"], body_of(entry)) for entry in news.get("outbox") or []
                 ]
-        if shown.refused:
-            return shown
-        cases, problems = load_cases(["cases"], root=Path.cwd())
-        assert not problems, problems  # the program ran without errors
-        stack = f"{PROJECT}/{STACK}" if self.settings.reference_trailer else None
-        for case_plan in review(cases, records_from_state(self.export()), stack):
-            if case_plan.refusals:
-                shown.refused += list(case_plan.refusals)
-            elif case_plan.actions:
-                shown.plan[case_plan.name] = [
-                    (_API.get(action.op, action.op), normalise(action.body) if action.body else "")
-                    for action in case_plan.actions
-                ]
-        return shown
 
     # --- up ------------------------------------------------------------------------------------------
 
@@ -329,7 +386,7 @@ class Engine:
                 if not run.failed():
                     for old in self._replaced:
                         replaced = f"{replace} (replaced)"
-                        self._step(run, replaced, "delete", lambda old=old: self._delete_old(old))
+                        self._step(run, replaced, "delete", lambda old=old: self._delete_old(replace, old))
                     for name in reversed([name for name in self.state if name not in claimed]):
                         if name in {declared.name for declared in ran.declared}:
                             continue
@@ -363,7 +420,12 @@ class Engine:
                 outputs = wire_form({**result.outs, PROVIDER_KEY: news[PROVIDER_KEY]})
                 self.state[declared.name] = Resource(str(result.id), news, outputs)
 
-            self._step(run, declared.name, "create", create)
+            self._step(
+                run,
+                declared.name,
+                "create",
+                lambda: self._pending_while("creating", declared.name, news, create),
+            )
             return
         assert old_name is not None
         if declared.name == self._replace:
@@ -378,7 +440,12 @@ class Engine:
                 self._replaced.append(old)
                 self._rename(old_name, declared.name, Resource(str(result.id), fresh, outputs))
 
-            self._step(run, declared.name, "replace", replace)
+            self._step(
+                run,
+                declared.name,
+                "replace",
+                lambda: self._pending_while("creating", declared.name, fresh, replace),
+            )
             return
         changes = bool(prov.diff(old.id, copy.deepcopy(old.outputs), news).changes)
         if not changes:
@@ -394,22 +461,31 @@ class Engine:
             outputs = wire_form({**result.outs, PROVIDER_KEY: news[PROVIDER_KEY]})
             self._rename(old_name, declared.name, Resource(old.id, news, outputs))
 
-        self._step(run, declared.name, "update", update)
+        self._step(
+            run, declared.name, "update", lambda: self._pending_while("updating", declared.name, news, update)
+        )
 
     def _rename(self, old_name: str, name: str, res: Resource) -> None:
         if old_name != name:
             del self.state[old_name]
         self.state[name] = res
 
-    def _delete_old(self, old: Resource) -> None:
-        _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
-        self.wire.maybe_kill()
+    def _delete_old(self, name: str, old: Resource) -> None:
+        def delete() -> None:
+            _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
+            self.wire.maybe_kill()
+
+        self._pending_while("deleting", name, old.inputs, delete)
 
     def _delete(self, name: str) -> None:
         old = self.state[name]
-        _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
-        self.wire.maybe_kill()
-        del self.state[name]
+
+        def delete() -> None:
+            _provider(old.outputs, self.config).delete(old.id, copy.deepcopy(old.outputs))
+            self.wire.maybe_kill()
+            del self.state[name]
+
+        self._pending_while("deleting", name, old.inputs, delete)
 
     # --- refresh -------------------------------------------------------------------------------------
 
@@ -436,10 +512,24 @@ class Engine:
             run.killed = True
         return run
 
+    # --- recover -------------------------------------------------------------------------------------
 
-_API = {
-    "adopt": "DescribeCases",
-    "create": "CreateCase",
-    "send": "AddCommunicationToCase",
-    "resolve": "ResolveCase",
-}
+    def recover(self) -> list[str]:
+        """``python -m provider recover`` as it changes the state: the real
+        :func:`complete_interrupted` on the export (a new provider process, as the CLI's), then the import,
+        which keeps the resources and drops the pending operations. Its lines, as it prints them."""
+        new_process()
+        exported = self.export()
+        lines: list[str] = []
+        with _provider_process(self):
+            provider = resource.SupportCaseProvider(self.settings)
+            lines += complete_interrupted(exported, copy.deepcopy(exported), provider)
+        state: dict[str, Resource] = {}
+        for res in exported["deployment"]["resources"]:
+            name = str(res["urn"]).removeprefix(_URN)
+            state[name] = Resource(str(res["id"]), res["inputs"], wire_form(revealed(res["outputs"])))
+        self.state, self.pending = state, []
+        return lines
+
+
+_URN = f"urn:pulumi:{STACK}::{PROJECT}::{SUPPORT_CASE_TYPE}::"
