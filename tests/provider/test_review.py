@@ -11,10 +11,10 @@ from provider.aws.execute import CaseRecord
 from provider.casefiles.loader import Case, load_cases
 from provider.commands.cli import main
 from provider.planning.plan import Sent
-from provider.review.cases import review
+from provider.review.cases import INTERRUPTED, review
 from provider.review.document import plan_document
 from provider.review.markdown import render_markdown
-from provider.review.state import records_from_state
+from provider.review.state import interrupted_creates, records_from_state
 from provider.review.text import render_text
 from tests.provider.conftest import write_case
 
@@ -259,3 +259,28 @@ def test_after_a_rename_the_case_is_known_by_its_resource_name_not_its_stale_out
     cases = [Case("new/alb", "cases/new/alb.yaml", {**BASE, "status": "open", "aliases": ["old/alb"]})]
     plan = document(repo, state, cases)
     assert (plan["status"], plan["cases"], plan["warnings"]) == ("no-changes", [], [])
+
+
+def test_a_create_a_killed_run_left_pending_is_refused_declared_or_not(repo: Path):
+    """The state holds pending creates of `alb` (still declared) and `gone` (its file removed since):
+    only recover can tell whether AWS holds their cases, so the plan refuses both and plans the rest."""
+    write_case(repo, "alb", BASE)
+    write_case(repo, "other", {**BASE, "subject": "Another"})
+    state = export({})
+    state["deployment"]["pending_operations"] = [
+        {
+            "type": "creating",
+            "resource": {"urn": f"urn:pulumi:prod::p::t::{name}", "inputs": {"caseName": name}},
+        }
+        for name in ("alb", "gone")
+    ] + [{"type": "updating", "resource": {"urn": "urn:pulumi:prod::p::t::x", "inputs": {"caseName": "x"}}}]
+    cases, problems = load_cases([repo / "cases"], root=repo)
+    assert problems == []
+    plans = {
+        plan.name: plan
+        for plan in review(cases, records_from_state(state), None, None, interrupted_creates(state))
+    }
+    assert set(plans) == {"alb", "other", "gone"}
+    assert plans["alb"].refusals == [INTERRUPTED] and plans["alb"].actions == []
+    assert plans["gone"].refusals == [INTERRUPTED] and plans["gone"].kind() == "refused"
+    assert plans["other"].refusals == [] and plans["other"].actions[0].op == "create"
