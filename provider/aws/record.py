@@ -9,6 +9,8 @@ from typing import Any
 from provider.planning.plan import Sent
 
 AWS_SENDER = "Amazon Web Services"  # submittedBy of AWS's side of a conversation (S22)
+# The status a refresh records for a case AWS no longer returns, past its retention (provider.aws.execute).
+UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True)

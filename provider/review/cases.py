@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provider.aws.accounts import Accounts
-from provider.aws.record import CaseRecord
+from provider.aws.record import UNREACHABLE, CaseRecord
 from provider.casefiles.loader import Case
 from provider.planning.changes import FIELD_LABELS, changed_fields
 from provider.planning.plan import Action, account_edits, plan, refused_edits, retire, stated_fields
@@ -55,7 +55,7 @@ class CasePlan:
         if self.refusals:
             return "refused"
         if self.removed:
-            return "file removed: resolve"
+            return "file removed: resolve" if self.actions else "file removed: AWS no longer returns its case"
         if self.record is None:
             return "adopt" if self.actions and self.actions[0].op == "adopt" else "new case"
         sent = self.record.sent
@@ -123,7 +123,8 @@ def review(
     for name, known in sorted(recorded.items()):
         if name not in claimed:
             alias = known.record.account or _alias(accounts, known.spec)
-            actions = retire(known.record.sent)
+            # A case AWS no longer returns (a refresh found it past retention): nothing to resolve.
+            actions = [] if known.record.status == UNREACHABLE else retire(known.record.sent)
             plans.append(CasePlan(name, "(file removed)", known.record, actions, removed=True, account=alias))
     declared = {case.name for case in cases}
     for name in sorted(set(interrupted) - declared):

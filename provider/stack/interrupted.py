@@ -59,11 +59,16 @@ def complete_interrupted(
 def _completed(
     resource: Mapping[str, Any], inputs: Mapping[str, Any], outputs: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The resource a completed create leaves: the pending one, with the case's id and outputs (those of
-    a sensitive case as secrets, as the program declares them, and the pickled provider as it was)."""
-    stored = dict(outputs)
-    if inputs["spec"].get("sensitive"):
-        for key in SENSITIVE_OUTPUTS:
-            stored[key] = {SECRET_SIG: SECRET, "plaintext": json.dumps(outputs[key])}
+    """The resource a completed create leaves: the pending one, with the case's id and outputs, and as
+    its inputs what was said (the spec the outputs record, no outbox): those of a sensitive case as
+    secrets, as the program declares them; the pickled provider as it was."""
+    sensitive = bool(inputs["spec"].get("sensitive"))
+
+    def kept(key: str) -> Any:
+        value = outputs[key]
+        return {SECRET_SIG: SECRET, "plaintext": json.dumps(value)} if sensitive else value
+
+    stored = {**outputs, **{key: kept(key) for key in SENSITIVE_OUTPUTS}}
     stored[PROVIDER_KEY] = (resource.get("inputs") or {}).get(PROVIDER_KEY)
-    return {**resource, "id": outputs["caseId"], "outputs": stored}
+    said = {**(resource.get("inputs") or {}), "spec": kept("spec"), "outbox": kept("outbox")}
+    return {**resource, "id": outputs["caseId"], "inputs": said, "outputs": stored}

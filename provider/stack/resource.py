@@ -30,7 +30,8 @@ from pulumi.dynamic import (
 from provider.aws.accounts import case_account_mismatch
 from provider.aws.calls import support_api
 from provider.aws.casebook import case_book
-from provider.aws.execute import UNREACHABLE, CaseRecord, Executor, past_retention
+from provider.aws.execute import CaseRecord, Executor, past_retention
+from provider.aws.record import UNREACHABLE
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
 from provider.entry import support_case_provider
@@ -180,7 +181,12 @@ class SupportCaseProvider(ResourceProvider):
         executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
         executor.case_name = str(props.get("caseName") or "")
         record = executor.interrupted(actions)
-        return None if record is None else self._outputs(props, record)
+        if record is None:
+            return None
+        # As last applied: what was said (the messages AWS holds, the status it was brought to), so that
+        # preview, plan and up all plan the rest from it.
+        spec = {**props["spec"], "communications": [dict(m) for m in record.sent.messages]}
+        return self._outputs({**props, "spec": {**spec, "status": record.sent.status}, "outbox": []}, record)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Say what changed: new messages, stated field edits, resolve or reopen."""

@@ -330,10 +330,10 @@ def test_refresh_between_crash_and_retry_does_not_send_twice(support, repo):
     ]
 
 
-def killed_create(inputs, until: int) -> str:
+def killed_create(inputs, until: int, *, trailer: bool = True) -> str:
     """What a killed `up` said for a new case before it died: the first ``until`` planned actions."""
     case_id = ""
-    for action in plan(None, inputs["spec"], key=inputs["key"])[:until]:
+    for action in plan(None, inputs["spec"], key=inputs["key"] if trailer else None)[:until]:
         if action.op == "create":
             case_id = client().create_case(**action.create)["caseId"]
         elif action.op == "send":
@@ -362,10 +362,34 @@ def test_recover_records_the_messages_a_killed_create_sent(support, repo):
     outs = provider().interrupted(inputs)
     assert outs["caseId"] == case_id
     assert [message["communicationBody"] for message in outs["sent"]["messages"]] == ["two"]
+    # What recover stores as last applied is what was said: preview plans "three" alone, as plan and up.
+    recorded = {**inputs, "spec": outs["spec"], "outbox": outs["outbox"]}
+    outbox = provider().check(recorded, inputs).inputs["outbox"]
+    assert [(entry["call"], text(entry["communicationBody"])) for entry in outbox] == [
+        ("AddCommunicationToCase", "three")
+    ]
     support.control.reset_calls()
     outs = provider().update(case_id, outs, inputs).outs  # the next `up`
     assert operations(support)["AddCommunicationToCase"] == 1
     assert [body for _, body in bodies(case_id)] == [BASE["communicationBody"], "two", "three"]
+
+
+def test_trailer_off_recover_takes_the_killed_runs_case_and_messages_aws_redacted(support, repo):
+    """Model findings F11 and F12: with the trailer off, a description or message AWS holds redacted
+    stopped recover for good, or was recorded as unsent (and planned again)."""
+
+    def off() -> SupportCaseProvider:
+        return SupportCaseProvider(ApiSettings(max_attempts=3, calls_per_second=0, reference_trailer=False))
+
+    card = "Please refund card 4242 4242 4242 4242, charged twice on 1 March."
+    comms = [{"communicationBody": f"Again: {card}"}, {"communicationBody": "Any news?"}]
+    spec = {**BASE, "communicationBody": card, "communications": comms}
+    inputs = checked(off(), {}, case_inputs(write_case(repo, "billing", spec)))
+    case_id = killed_create(inputs, until=2, trailer=False)
+    assert "4242 4242 4242 4242" not in json.dumps(bodies(case_id))  # AWS holds both redacted
+    outs = off().interrupted(inputs)
+    assert outs["caseId"] == case_id
+    assert [m["communicationBody"] for m in outs["sent"]["messages"]] == [comms[0]["communicationBody"]]
 
 
 def test_recover_finds_nothing_where_a_killed_create_never_reached_aws(support, repo):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from provider.aws.execute import CaseRecord
+from provider.aws.record import UNREACHABLE
 from provider.casefiles.loader import Case, load_cases
 from provider.commands.cli import main
 from provider.planning.plan import Sent
@@ -284,3 +286,16 @@ def test_a_create_a_killed_run_left_pending_is_refused_declared_or_not(repo: Pat
     assert plans["alb"].refusals == [INTERRUPTED] and plans["alb"].actions == []
     assert plans["gone"].refusals == [INTERRUPTED] and plans["gone"].kind() == "refused"
     assert plans["other"].refusals == [] and plans["other"].actions[0].op == "create"
+
+
+def test_a_removed_file_whose_case_aws_no_longer_returns_is_not_resolved(repo: Path):
+    """Model finding F9: a refresh recorded the case `unreachable` (past AWS's retention); the plan said
+    ResolveCase for its removed file, and `up` (rightly) sent none."""
+    state = export(
+        {"old": replace(recorded(BASE), status=UNREACHABLE), "gone": recorded(BASE, case_id="c-2")}
+    )
+    plans = {plan.name: plan for plan in review([], records_from_state(state))}
+    assert (
+        plans["old"].actions == [] and plans["old"].kind() == "file removed: AWS no longer returns its case"
+    )
+    assert [action.op for action in plans["gone"].actions] == ["resolve"]
