@@ -53,8 +53,36 @@ def marker(stack: str) -> str:
     return f"<!-- supportcases-sync stack={stack} -->"
 
 
-def body(stack: str, changes: Sequence[Change], status: str, reviewers: Sequence[str] = ()) -> str:
-    """The pull request's Markdown body; ``status`` is ``status --format markdown``."""
+# The most a pull request body may hold: GitHub refuses a longer one ("body is too long (maximum is 65536
+# characters)", its API's validation error; its public docs give no figure). GitLab takes far longer
+# descriptions; one limit serves both.
+BODY_LIMIT = 65_536
+
+
+def body(
+    stack: str,
+    changes: Sequence[Change],
+    status: str,
+    reviewers: Sequence[str] = (),
+    *,
+    limit: int = BODY_LIMIT,
+) -> str:
+    """The pull request's Markdown body; ``status`` is ``status --format markdown``. Past ``limit``
+    characters the stack's status gives way to the command that prints it, then the table's last rows
+    to a count of them: the transcripts on the branch say it all."""
+    text = _body(stack, changes, status, reviewers, len(changes))
+    if len(text) <= limit:
+        return text
+    status = f"Too long to show here: `python -m provider status --stack {stack}`."
+    shown = len(changes)
+    text = _body(stack, changes, status, reviewers, shown)
+    while len(text) > limit and shown > 0:
+        shown = max(0, shown - max(1, (len(text) - limit) // 80))
+        text = _body(stack, changes, status, reviewers, shown)
+    return text
+
+
+def _body(stack: str, changes: Sequence[Change], status: str, reviewers: Sequence[str], shown: int) -> str:
     lines = [
         marker(stack),
         f"### {title(changes, stack)}",
@@ -67,9 +95,11 @@ def body(stack: str, changes: Sequence[Change], status: str, reviewers: Sequence
         "| case | transcript | new from AWS | status |",
         "| --- | --- | --- | --- |",
     ]
-    for change in changes:
-        shown = f"`{change.case}` {change.display_id}".rstrip()
-        lines.append(f"| {shown} | `{change.path}` | {change.from_aws} | {change.status()} |")
+    for change in changes[:shown]:
+        named = f"`{change.case}` {change.display_id}".rstrip()
+        lines.append(f"| {named} | `{change.path}` | {change.from_aws} | {change.status()} |")
+    if shown < len(changes):
+        lines.append(f"| … | {len(changes) - shown} more transcripts: see the branch | | |")
     lines += ["", f"#### Stack `{stack}`", "", status.rstrip("\n"), ""]
     if reviewers:
         lines += [f"Code owners of these case files: {', '.join(reviewers)}", ""]
