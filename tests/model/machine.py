@@ -75,6 +75,10 @@ TOLERATE_F9 = True
 #: inputs) shows that create's outbox, while plan and up say what is left. True: preview and plan may
 #: disagree on such a case until an operation on it completes (what up does is still checked).
 TOLERATE_F10 = True
+#: F13 (open): a restored file whose create was killed before its CreateCase: recover records the file's
+#: earlier, resolved case as the one the killed run opened. True: that takeover is accepted (the rest of
+#: the history is checked).
+TOLERATE_F13 = True
 #: With the trailer off, a kill in a run that creates a case whose description or messages hold text AWS
 #: redacts (F11: recover stops for good; F12: recover records a message AWS holds redacted as unsent).
 TRAILER_OFF_KILLED_REDACTED_CREATE = False
@@ -630,7 +634,7 @@ class CaseModel(RuleBasedStateMachine):
             if life.case_id is not None and life.case_id != case_id:
                 self.fail(f"recover recorded case {case_id} for {name}, but its case is {life.case_id}")
             if life.case_id is None:
-                self._claim(life, case_id, name)
+                self._claim(life, case_id, name, recovered=True)
             said = len(res.outputs["sent"]["messages"])
             declared = [m["communicationBody"] for m in res.inputs["spec"].get("communications") or []]
             life.state_name, life.applied, life.dirty, life.recovered = (
@@ -840,12 +844,14 @@ class CaseModel(RuleBasedStateMachine):
         case = self.files.get(name)
         return case.life if case else None
 
-    def _claim(self, life: Life, case_id: str, name: str) -> None:
+    def _claim(self, life: Life, case_id: str, name: str, *, recovered: bool = False) -> None:
         holder = next((other for other in self.lives if other.case_id == case_id), None)
-        if holder is not None and not (holder.retired and holder.token == life.token):
+        earlier = holder is not None and holder.retired and holder.token == life.token
+        if holder is not None and not (recovered and TOLERATE_F13 and earlier):
+            # a restored file opens a new case: its old one is an earlier life's
             self.fail(f"{name}: the state's case {case_id} belongs to life {holder.number}")
         if holder is not None:
-            holder.case_id = None  # a restored file took its old, resolved case over
+            holder.case_id = None  # F13: recover took the earlier life's resolved case for this one
         life.case_id = case_id
 
     def _plan_is_done(
