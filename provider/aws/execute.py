@@ -54,7 +54,8 @@ def past_retention(time_created: str) -> bool:
     return bool(time_created) and datetime.now(UTC) - _time(time_created) > RETENTION
 
 
-def _now() -> str:
+def now() -> str:
+    """This machine's time, as AWS writes times (UTC, seconds)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -120,7 +121,7 @@ class Executor:
             self._texts.append(action.body)  # now among what AWS holds since the checkpoint
         self._accounted[ours] += 1  # said now, or said by an earlier, interrupted run: recorded
         missing = len(action.then.messages) - len(record.sent_at)
-        return replace(record, sent=action.then, sent_at=(*record.sent_at, *[_now()] * missing))
+        return replace(record, sent=action.then, sent_at=(*record.sent_at, *[now()] * missing))
 
     def _adopt(self, action: Action) -> CaseRecord:
         ref = dict(action.case_ref)
@@ -434,15 +435,22 @@ class Executor:
 
     # --- recover -------------------------------------------------------------------------------------
 
-    def interrupted(self, actions: Sequence[Action]) -> CaseRecord | None:
+    def interrupted(self, actions: Sequence[Action], checked_at: str = "") -> CaseRecord | None:
         """After a killed run (``recover``): the case its create opened for ``actions`` (a create's plan),
         open or resolved, as the record a create that got that far leaves: the description, then the
         planned messages AWS holds, in order, and the resolve if AWS shows the case resolved after all of
-        them. None when AWS holds no such case (the create never reached it). Reads only."""
+        them. None when AWS holds no such case (the create never reached it). Reads only.
+
+        ``checked_at``: when that run checked the create (before it could open anything). A case with
+        the file's reference created before, less the clock margin, is an earlier life of the file
+        (removed, then restored), never the killed run's."""
         create = actions[0]
         # With the trailer off, a description AWS holds redacted is the killed run's too (its lock kept
         # other runs out), as after a lost answer; the newest such case is taken.
         cases = self.book.recent_and_opened(self.recovery_hours)
+        if checked_at:
+            since = _time(checked_at) - CLOCK_SKEW
+            cases = [case for case in cases if _time(str(case.get("timeCreated", ""))) >= since]
         found = self._opened_earlier(create, cases, just_now=True, resolved=True)
         if found is None:
             return None

@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 from provider.aws.accounts import case_account_mismatch
 from provider.aws.calls import support_api
 from provider.aws.casebook import case_book
-from provider.aws.execute import CaseRecord, Executor, past_retention
+from provider.aws.execute import CaseRecord, Executor, now, past_retention
 from provider.aws.record import UNREACHABLE
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.casefiles.loader import Case, check_spec
@@ -42,6 +42,7 @@ from provider.stack.types import LEGACY_TYPE
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
 OUTPUT_KEYS = tuple(CaseRecord(case_id="", sent=Sent({}, (), "open")).to_outputs())
+CHECKED_AT = "checkedAt"  # an input: when the run that opened the case checked it
 # Outputs that hold message text: Pulumi secrets for a case file marked `sensitive: true`.
 SENSITIVE_OUTPUTS = ["spec", "outbox", "sent", "replies"]
 
@@ -133,6 +134,12 @@ class SupportCaseProvider(ResourceProvider):
         if sent is None and not failures:  # a create: refused while a killed run's create is pending
             failures += [_failure("caseName", source, why) for why in _interrupted(news)]
         inputs = dict(news)
+        # When the run that opens the case checked it (kept after): recover tells that run's case from
+        # an earlier life of the file by it (Executor.interrupted).
+        if not olds.get("spec"):
+            inputs[CHECKED_AT] = now()
+        elif olds.get(CHECKED_AT):
+            inputs[CHECKED_AT] = olds[CHECKED_AT]
         if sent is not None:
             refused = refused_edits(sent, olds["spec"], spec)
             refused += account_edits(str(olds.get("accountAlias") or ""), str(news.get("accountAlias") or ""))
@@ -180,7 +187,7 @@ class SupportCaseProvider(ResourceProvider):
         executor = self._executor(props)
         executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
         executor.case_name = str(props.get("caseName") or "")
-        record = executor.interrupted(actions)
+        record = executor.interrupted(actions, str(props.get(CHECKED_AT) or ""))
         if record is None:
             return None
         # As last applied: what was said (the messages AWS holds, the status it was brought to), so that

@@ -392,6 +392,21 @@ def test_trailer_off_recover_takes_the_killed_runs_case_and_messages_aws_redacte
     assert [m["communicationBody"] for m in outs["sent"]["messages"]] == [comms[0]["communicationBody"]]
 
 
+def test_recover_never_takes_an_earlier_life_of_the_file_for_the_killed_runs_case(support, repo):
+    """Model finding F13: a restored file's create killed before its CreateCase; recover took the case
+    the file's earlier life opened (resolved when the file was removed), though the run opened none."""
+    case = write_case(repo, "ec2", BASE)
+    earlier = killed_create(checked(provider(), {}, case_inputs(case)), until=1)
+    client().resolve_case(caseId=earlier)  # the file removed: its case resolved
+    support.control.age_case(earlier, 2 * 86400)  # two days ago
+    restored = checked(provider(), {}, case_inputs(case))  # restored: this run is killed before CreateCase
+    assert provider().interrupted(restored) is None
+    assert set(operations(support)) - {"DescribeCases", "DescribeCommunications"} == {
+        "CreateCase",
+        "ResolveCase",
+    }  # the earlier life's only
+
+
 def test_recover_finds_nothing_where_a_killed_create_never_reached_aws(support, repo):
     inputs = checked(provider(), {}, case_inputs(write_case(repo, "ec2", BASE)))
     assert provider().interrupted(inputs) is None
