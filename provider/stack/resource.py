@@ -285,18 +285,19 @@ class _StateView(NamedTuple):
 def _state_of(props: Mapping[str, Any]) -> _StateView:
     """The state the run started from, read once per process with an export (the DIY backend does not
     lock exports, docs/pipelines.md); empty when there is no state to read."""
-    parts = str(props.get("key") or "").split("/")
+    parts = str(props.get("key") or "").split("/", 2)  # project/stack/name; a name may hold "/"
     if len(parts) < 3:
         return _StateView({}, frozenset())
+    stack = parts[1]
     with _STATE_LOCK:
-        if parts[-2] not in _STATE_VIEWS:
+        if stack not in _STATE_VIEWS:
             try:
-                state = export_state(parts[-2])
+                state = export_state(stack)
             except StateError:
                 state = {}  # no state to read (a stack never deployed): nothing manages it
             cases = {known.record.case_id: name for name, known in records_from_state(state).items()}
-            _STATE_VIEWS[parts[-2]] = _StateView(cases, frozenset(interrupted_creates(state)))
-        return _STATE_VIEWS[parts[-2]]
+            _STATE_VIEWS[stack] = _StateView(cases, frozenset(interrupted_creates(state)))
+        return _STATE_VIEWS[stack]
 
 
 _STATE_VIEWS: dict[str, _StateView] = {}  # stack -> the state as the run began
