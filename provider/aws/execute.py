@@ -420,13 +420,20 @@ class Executor:
             record = record.seen(self._case)
             checkpoint = max(checkpoint, self._newest)
             accounted = accounted - (self._window or Counter())
-        status = record.status
+        status, sent = record.status, record.sent
+        sends = any(action.op == "send" for action in actions)
         if actions and actions[-1].op == "resolve":
             status = "resolved"
-        elif record.status == "resolved" and any(action.op == "send" for action in actions):
+        elif record.status == "resolved" and sends and not self._sent and sent.status == "open":
+            # Every planned message was said by an interrupted run, and the case is resolved after them
+            # (that run resolved it, or AWS did): nothing this run said reopened it. Recorded as resolved,
+            # so the next plan reopens the case, as any plan of a resolved case declared open does.
+            sent = replace(sent, status="resolved")
+        elif record.status == "resolved" and sends:
             status = "reopened"  # a customer message reopens a resolved case (S19)
         return replace(
             record,
+            sent=sent,
             status=status,
             checkpoint=checkpoint,
             accounted=tuple(sorted(accounted.elements())),

@@ -330,6 +330,28 @@ def test_refresh_between_crash_and_retry_does_not_send_twice(support, repo):
     ]
 
 
+def test_a_reopen_an_interrupted_run_undid_is_planned_again(support, repo):
+    """Model finding F14: a killed update said a message to a resolved case (which reopened it) and
+    resolved it again; the file then declares `status: open`. The message is not said twice, and the case
+    is recorded as resolved, so the next plan reopens it."""
+    prov, inputs, outs = open_case(repo, status="resolved")
+    message = {"communicationBody": "Any update? We still see the failure."}
+    news = checked(prov, inputs, case_inputs(write_case(repo, "ec2", {**BASE, "communications": [message]})))
+    said = plan(CaseRecord.from_outputs(outs).sent, {**news["spec"], "status": "resolved"}, key=news["key"])
+    client().add_communication_to_case(caseId=outs["caseId"], communicationBody=said[0].body)  # killed run
+    client().resolve_case(caseId=outs["caseId"])  # ... and its resolve, then the kill
+    support.control.reset_calls()
+    outs = prov.update(outs["caseId"], outs, news).outs  # status: open now
+    assert "AddCommunicationToCase" not in operations(support)
+    assert outs["sent"]["status"] == "resolved"
+    planned = plan(CaseRecord.from_outputs(outs).sent, news["spec"], key=news["key"])
+    assert [action.op for action in planned] == ["send"]  # the reopen, shown by the next plan
+    outs = prov.update(outs["caseId"], outs, news).outs
+    case = client().describe_cases(caseIdList=[outs["caseId"]], includeResolvedCases=True)["cases"][0]
+    assert case["status"] != "resolved" and operations(support)["AddCommunicationToCase"] == 1
+    assert not prov.diff(outs["caseId"], outs, news).changes
+
+
 def killed_create(inputs, until: int, *, trailer: bool = True) -> str:
     """What a killed `up` said for a new case before it died: the first ``until`` planned actions."""
     case_id = ""
