@@ -74,24 +74,6 @@ ACCOUNT_MOVES = True
 STATUS_TOGGLES = True
 #: ``pulumi up --replace`` (F3, fixed in f416c9c: past the recovery window it opened a second case).
 REPLACE = True
-#: F9 (open): a removed file whose case a refresh found past retention ("unreachable"): the plan says
-#: ResolveCase, up sends none. True: that one difference is tolerated (the rest of the history is checked).
-TOLERATE_F9 = True
-#: F10 (open): a case recover recorded keeps the killed create's inputs, so preview (check, from the stored
-#: inputs) shows that create's outbox, while plan and up say what is left. True: preview and plan may
-#: disagree on such a case until an operation on it completes (what up does is still checked).
-TOLERATE_F10 = True
-#: F13 (open): a restored file whose create was killed before its CreateCase: recover records the file's
-#: earlier, resolved case as the one the killed run opened. True: that takeover is accepted (the rest of
-#: the history is checked).
-TOLERATE_F13 = True
-#: F14 (open): a killed update that sent a message to a case declared resolved and resolved it again,
-#: then ``status: open``: up finds the message said and sends nothing, so the case stays resolved. True:
-#: the declared-open check is skipped for such a case until a completed operation writes to it.
-TOLERATE_F14 = True
-#: With the trailer off, a kill in a run that creates a case whose description or messages hold text AWS
-#: redacts (F11: recover stops for good; F12: recover records a message AWS holds redacted as unsent).
-TRAILER_OFF_KILLED_REDACTED_CREATE = False
 #: With the trailer off, a rename without alias (F1, fixed by 02:45: the new file took the old case over).
 TRAILER_OFF_RENAME_WITHOUT_ALIAS = True
 
@@ -132,8 +114,6 @@ class Life:
     retired: bool = False  # its file is gone and its delete completed
     dirty: bool = False  # an operation on it was interrupted since the last one that completed
     aws_closed: bool = False  # AWS resolved it after the provider last wrote to it
-    recovered: bool = False  # recover recorded it, and no operation on it completed since
-    killed_resolve: bool = False  # a killed run resolved it, and no completed operation wrote to it since
     unsure: bool = False  # retired after a killed run: it holds up to what that run was told to say
 
 
@@ -602,18 +582,7 @@ class CaseModel(RuleBasedStateMachine):
         faults = f"throttle={throttle} lost={lost} ({'drop' if drop else '500'}) seed={seed}"
         self._note(f"next run: kill after {kill} calls, faults {faults}")
 
-    def _kill_allowed(self) -> bool:
-        """Whether a kill may land in the next run (see TRAILER_OFF_KILLED_REDACTED_CREATE)."""
-        if self.trailer or TRAILER_OFF_KILLED_REDACTED_CREATE:
-            return True
-        creates = [case for case in self.files.values() if not self._in_state(case)]
-        texts = [text for case in creates for text in (case.description, *case.messages)]
-        return all(declared_text(text) == normalise(text) for text in texts)
-
     def _start_run(self) -> None:
-        if self.kill_after is not None and not self._kill_allowed():
-            self._note("  (no kill: TRAILER_OFF_KILLED_REDACTED_CREATE)")
-            self.kill_after = None
         self.faults_were_on = self.faults is not None
         self.wire.start_run(self.kill_after, self.faults, self.fault_seed)
         self.kill_after = None
@@ -647,15 +616,10 @@ class CaseModel(RuleBasedStateMachine):
             if life.case_id is not None and life.case_id != case_id:
                 self.fail(f"recover recorded case {case_id} for {name}, but its case is {life.case_id}")
             if life.case_id is None:
-                self._claim(life, case_id, name, recovered=True)
+                self._claim(life, case_id, name)
             said = len(res.outputs["sent"]["messages"])
             declared = [m["communicationBody"] for m in res.inputs["spec"].get("communications") or []]
-            life.state_name, life.applied, life.dirty, life.recovered = (
-                name,
-                tuple(declared[:said]),
-                False,
-                True,
-            )
+            life.state_name, life.applied, life.dirty = name, tuple(declared[:said]), False
             life.applied_status = str(res.outputs["sent"]["status"])
         self.killed_creates.clear()
         self._observe_aws_closes()
@@ -733,9 +697,6 @@ class CaseModel(RuleBasedStateMachine):
                 case.life.description, case.life.account = case.description, case.account
         by_state = {life.state_name: life for life in self.lives if life.state_name}
         ids_before = {name: res.outputs.get("caseId") for name, res in self.engine.state.items()}
-        self.unreachable = {
-            n for n, res in self.engine.state.items() if res.outputs.get("caseStatus") == "unreachable"
-        }
         lenient = {name for name, case in self.files.items() if case.life and case.life.dirty}
         lenient |= {name for name, life in by_state.items() if life.dirty}
         self.lenient = lenient
@@ -756,9 +717,6 @@ class CaseModel(RuleBasedStateMachine):
     def _agree(self, shown: Preview) -> None:
         """The preview's outbox and ``python -m provider plan`` say the same of every declared case."""
         for name in sorted(set(shown.outbox) | {n for n in shown.plan if n in self.files}):
-            life = self._life_of(name)
-            if TOLERATE_F10 and life is not None and life.recovered:
-                continue
             if shown.outbox.get(name, []) != shown.plan.get(name, []):
                 self.fail(
                     f"preview and plan disagree on {name}:\n  preview: {shown.outbox.get(name)}\n"
@@ -819,8 +777,6 @@ class CaseModel(RuleBasedStateMachine):
                 if outcome.killed:
                     self.killed_creates[outcome.name] = life
             if outcome.killed or outcome.error is not None:
-                if outcome.killed and any(op == "ResolveCase" for op, _ in done.get(outcome.name, [])):
-                    life.killed_resolve = True  # F14
                 life.dirty = (
                     life.dirty or outcome.killed or bool(done.get(outcome.name)) or outcome.op == "create"
                 )
@@ -841,13 +797,10 @@ class CaseModel(RuleBasedStateMachine):
                 self._claim(life, case_id, outcome.name)
             if any(op == "AddCommunicationToCase" for op, _ in done.get(outcome.name, [])):
                 life.aws_closed = False
-            if done.get(outcome.name):
-                life.killed_resolve = False
-            life.state_name, life.applied, life.applied_status, life.dirty, life.recovered = (
+            life.state_name, life.applied, life.applied_status, life.dirty = (
                 outcome.name,
                 tuple(messages),
                 status,
-                False,
                 False,
             )
         for name, life in by_state.items():  # renamed through an alias: the life moves with it
@@ -863,14 +816,10 @@ class CaseModel(RuleBasedStateMachine):
         case = self.files.get(name)
         return case.life if case else None
 
-    def _claim(self, life: Life, case_id: str, name: str, *, recovered: bool = False) -> None:
+    def _claim(self, life: Life, case_id: str, name: str) -> None:
         holder = next((other for other in self.lives if other.case_id == case_id), None)
-        earlier = holder is not None and holder.retired and holder.token == life.token
-        if holder is not None and not (recovered and TOLERATE_F13 and earlier):
-            # a restored file opens a new case: its old one is an earlier life's
+        if holder is not None:  # a restored file opens a new case: its old one is an earlier life's
             self.fail(f"{name}: the state's case {case_id} belongs to life {holder.number}")
-        if holder is not None:
-            holder.case_id = None  # F13: recover took the earlier life's resolved case for this one
         life.case_id = case_id
 
     def _plan_is_done(
@@ -904,8 +853,6 @@ class CaseModel(RuleBasedStateMachine):
             )
             if skipped_resolve:
                 continue  # AWS had resolved it already: the planned ResolveCase is not needed
-            if TOLERATE_F9 and name in self.unreachable and planned == [("ResolveCase", "")] and not did:
-                continue
             interrupted = run.killed or (outcome is not None and outcome.error is not None)
             if (interrupted or name in lenient) and _subsequence(did, planned):
                 continue
@@ -1018,8 +965,6 @@ class CaseModel(RuleBasedStateMachine):
             self.fail(f"{where}: its file is gone but the case is {case['status']}")
         if not life.retired and life.applied_status == "resolved" and not resolved:
             self.fail(f"{where}: declared resolved, AWS has it {case['status']}")
-        if TOLERATE_F14 and life.killed_resolve:
-            return
         if not life.retired and life.applied_status == "open" and resolved and not life.aws_closed:
             self.fail(f"{where}: declared open, AWS has it resolved")
 
