@@ -781,7 +781,8 @@ class CaseModel(RuleBasedStateMachine):
             life = by_state.get(outcome.name) if outcome.op == "delete" else self._life_of(outcome.name)
             if life is None:
                 continue
-            if outcome.op == "create":
+            refused = getattr(outcome.error, "code", None) == "AmbiguousMatch"  # trailer off: nothing sent
+            if outcome.op == "create" and not (refused and not self.trailer):
                 life.attempted = True
                 if outcome.killed:
                     self.killed_creates[outcome.name] = life
