@@ -278,10 +278,13 @@ def _status_change(actions: list[Action], state: Sent, status: str, *, created: 
 
 
 def retire(sent: Sent) -> list[Action]:
-    """Actions for a case whose file was removed (or ``pulumi destroy``): resolve it; nothing is deleted."""
-    if sent.status == "resolved":
-        return []
-    return [Action("resolve", replace(sent, status="resolved"), "resolve the case (its file was removed)")]
+    """Actions for a case whose file was removed (or ``pulumi destroy``): resolve it; nothing is deleted.
+    A case recorded resolved is resolved again: a killed run may have reopened it since (its message
+    went out, the state never heard), and AWS answers ResolveCase on a resolved case with no change."""
+    why = "resolve the case (its file was removed" + (
+        "; resolved already, unless an interrupted run reopened it)" if sent.status == "resolved" else ")"
+    )
+    return [Action("resolve", replace(sent, status="resolved"), why)]
 
 
 def unsendable_edits(sent: Sent, spec: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:

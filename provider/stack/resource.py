@@ -214,9 +214,7 @@ class SupportCaseProvider(ResourceProvider):
             pulumi.log.warn(
                 f"{props['source']} was removed; its case {record.case_id} stays open: {manager} manages it"
             )
-        elif record.status == UNREACHABLE or (
-            record.status != "resolved" and not self._retired(props, record)
-        ):
+        elif record.status == UNREACHABLE or not self._retired(props, record):
             pulumi.log.warn(
                 f"{props['source']} was removed; AWS no longer returns its case {record.case_id} (created "
                 f"{record.time_created}): nothing to resolve"
