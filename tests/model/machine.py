@@ -75,10 +75,6 @@ ACCOUNT_MOVES = True
 STATUS_TOGGLES = True
 #: ``pulumi up --replace`` (F3, fixed in f416c9c: past the recovery window it opened a second case).
 REPLACE = True
-#: F15 (open): a killed up reopened a case declared resolved before (its message sent), then the file is
-#: removed: the record still says resolved, so nothing resolves it. True: a retired case a killed run
-#: wrote a message to may stay open (the rest of the history is checked).
-TOLERATE_F15 = True
 #: recover's documented limit (docs/guarantees.md, "Limits"): a restored file's create killed before its
 #: CreateCase, within 15 minutes of its earlier case's creation, gets that earlier case recorded.
 RECOVER_MARGIN = 15 * 60.0
@@ -123,7 +119,6 @@ class Life:
     dirty: bool = False  # an operation on it was interrupted since the last one that completed
     aws_closed: bool = False  # AWS resolved it after the provider last wrote to it
     unsure: bool = False  # retired after a killed run: it holds up to what that run was told to say
-    killed_send: bool = False  # a killed run sent a message to it (F15)
 
 
 @dataclass
@@ -787,10 +782,6 @@ class CaseModel(RuleBasedStateMachine):
                 if outcome.killed:
                     self.killed_creates[outcome.name] = life
             if outcome.killed or outcome.error is not None:
-                if outcome.killed and any(
-                    op == "AddCommunicationToCase" for op, _ in done.get(outcome.name, [])
-                ):
-                    life.killed_send = True
                 life.dirty = (
                     life.dirty or outcome.killed or bool(done.get(outcome.name)) or outcome.op == "create"
                 )
@@ -987,7 +978,7 @@ class CaseModel(RuleBasedStateMachine):
         if follow != applied and not life.unsure:
             self.fail(f"{where}: AWS holds the messages {follow}; the last up declared {applied}")
         resolved = case["status"] == "resolved"
-        if life.retired and not resolved and not (TOLERATE_F15 and life.killed_send):
+        if life.retired and not resolved:
             self.fail(f"{where}: its file is gone but the case is {case['status']}")
         if not life.retired and life.applied_status == "resolved" and not resolved:
             self.fail(f"{where}: declared resolved, AWS has it {case['status']}")
