@@ -15,10 +15,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pulumi.dynamic.dynamic import PROVIDER_KEY  # the pickled provider, kept among inputs and outputs
+
 from provider.review.state import SECRET, SECRET_SIG, revealed
 from provider.stack.resource import SENSITIVE_OUTPUTS, SupportCaseProvider
-
-PROVIDER_KEY = "__provider"  # the pickled provider, an input the engine also keeps among the outputs
 
 
 def complete_interrupted(

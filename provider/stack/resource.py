@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.dynamic.dynamic import PROVIDER_KEY
 
 from provider.aws.accounts import case_account_mismatch
 from provider.aws.calls import support_api
@@ -122,6 +123,13 @@ class SupportCaseProvider(ResourceProvider):
             cases_per_hour=self.settings.cases_per_hour,
         )
 
+    def _opening(self, props: Mapping[str, Any]) -> Executor:
+        """The executor of a case being opened: it never takes over a case the stack manages already."""
+        executor = self._executor(props)
+        executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
+        executor.case_name = str(props.get("caseName") or "")
+        return executor
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate like ``python -m provider validate``, refuse unsendable edits, and render the outbox."""
         source = str(news.get("source", "?"))
@@ -170,10 +178,7 @@ class SupportCaseProvider(ResourceProvider):
                 "create would replace it (`pulumi up --replace`), and a replacement would open a second "
                 "support case or resolve this one. Nothing was sent; run `pulumi up` without --replace"
             )
-        executor = self._executor(props)
-        executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
-        executor.case_name = name
-        record = executor.run(self._plan(None, props), None)
+        record = self._opening(props).run(self._plan(None, props), None)
         _managed(record.case_id, props)
         return CreateResult(record.case_id, self._outputs(props, record))
 
@@ -184,10 +189,7 @@ class SupportCaseProvider(ResourceProvider):
         actions = self._plan(None, props)
         if not actions or actions[0].op != "create":
             return None
-        executor = self._executor(props)
-        executor.managed_elsewhere = lambda case_id: _managed_in_state(props, case_id)
-        executor.case_name = str(props.get("caseName") or "")
-        record = executor.interrupted(actions, str(props.get(CHECKED_AT) or ""))
+        record = self._opening(props).interrupted(actions, str(props.get(CHECKED_AT) or ""))
         if record is None:
             return None
         # As last applied: what was said (the messages AWS holds, the status it was brought to), so that
@@ -240,7 +242,7 @@ class SupportCaseProvider(ResourceProvider):
 
     @staticmethod
     def _outputs(props: Mapping[str, Any], record: CaseRecord) -> dict[str, Any]:
-        kept = {key: value for key, value in props.items() if key not in (*OUTPUT_KEYS, "__provider")}
+        kept = {key: value for key, value in props.items() if key not in (*OUTPUT_KEYS, PROVIDER_KEY)}
         return {**kept, **record.to_outputs()}
 
 
