@@ -2,6 +2,7 @@
 
 import pulumi
 
-from provider.stack.program import declare_cases, settings_from_config
+from provider.stack.program import declare_cases, settings_from_config, stop_quietly_when_interrupted
 
+stop_quietly_when_interrupted()
 declare_cases("cases", settings_from_config(pulumi.Config("supportcases")))

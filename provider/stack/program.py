@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from pathlib import Path
 
 import pulumi
@@ -33,6 +36,24 @@ def same_case_twice(cases: list[Case]) -> list[Problem]:
             problems.append(Problem(case.source, 0, 0, message, ("subject",)))
         seen.setdefault(key, case)
     return problems
+
+
+def stop_quietly_when_interrupted() -> None:
+    """Exit at once, without a trace, on SIGINT.
+
+    The engine starts each plugin in its own process group and sends that group SIGINT when it shuts the
+    run down (``cmdutil.InterruptChildren`` in the Pulumi SDK's ``resource/plugin/plugin.go``, v3.274.1),
+    for example after another case's check failed; a terminal's Ctrl-C never reaches it. The SDK's runner
+    does not catch KeyboardInterrupt, so a program still registering resources then printed a Python
+    traceback under a clean refusal. The program itself never calls AWS: nothing is lost by leaving.
+    """
+
+    def leave(signum: int, _frame: object) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, leave)
 
 
 def settings_from_config(config: pulumi.Config) -> ApiSettings:
