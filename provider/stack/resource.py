@@ -38,7 +38,13 @@ from provider.casefiles.loader import Case, check_spec
 from provider.entry import support_case_provider
 from provider.planning.plan import Action, Sent, account_edits, plan, refused_edits, retire
 from provider.review.cases import INTERRUPTED
-from provider.review.state import StateError, export_state, interrupted_creates, records_from_state
+from provider.review.state import (
+    Recorded,
+    StateError,
+    export_state,
+    interrupted_creates,
+    records_from_state,
+)
 from provider.stack.types import LEGACY_TYPE
 
 # Outputs set by the provider, declared as inputs too (unknown) so the program can read them.
@@ -131,14 +137,20 @@ class SupportCaseProvider(ResourceProvider):
         return executor
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate like ``python -m provider validate``, refuse unsendable edits, and render the outbox."""
+        """Validate like ``python -m provider validate``, refuse unsendable edits, and render the outbox.
+
+        The engine gives check the old inputs only, while diff, update and ``python -m provider plan``
+        plan from the record in the old outputs, which can say more than the inputs (what an interrupted
+        run said, a reopen AWS undid): an existing case is planned from that record, read from the
+        state the run started from (:func:`_last_applied`), so the preview shows what ``up`` will say."""
         source = str(news.get("source", "?"))
         spec = news.get("spec") or {}
         failures = [
             _failure(_pointer(problem.pointer), source, problem.message)
             for problem in check_spec(spec, source=source, root=Path.cwd(), name=news.get("caseName"))
         ]
-        sent = Sent.declared(olds["spec"]) if olds.get("spec") else None
+        before = _last_applied(olds, news) if olds.get("spec") else None
+        sent = before.record.sent if before else None
         if sent is None and not failures:  # a create: refused while a killed run's create is pending
             failures += [_failure("caseName", source, why) for why in _interrupted(news)]
         inputs = dict(news)
@@ -148,9 +160,10 @@ class SupportCaseProvider(ResourceProvider):
             inputs[CHECKED_AT] = now()
         elif olds.get(CHECKED_AT):
             inputs[CHECKED_AT] = olds[CHECKED_AT]
-        if sent is not None:
-            refused = refused_edits(sent, olds["spec"], spec)
-            refused += account_edits(str(olds.get("accountAlias") or ""), str(news.get("accountAlias") or ""))
+        if before is not None:
+            refused = refused_edits(before.record.sent, before.spec, spec)
+            was = before.record.account or str(olds.get("accountAlias") or "")
+            refused += account_edits(was, str(news.get("accountAlias") or ""))
             failures += [_failure(_pointer(p), source, why) for p, why in refused]
         if not failures:
             outbox = [action.outbox_entry() for action in self._plan(sent, news)]
@@ -278,8 +291,23 @@ def _state_cases(props: Mapping[str, Any]) -> dict[str, str]:
 
 
 class _StateView(NamedTuple):
+    records: dict[str, Recorded]  # case name -> the record and the case file as last applied
     cases: dict[str, str]  # caseId -> case name
     interrupted: frozenset[str]  # the names of cases whose create a killed run left pending
+
+
+def _last_applied(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Recorded:
+    """The record of an existing case as diff and update receive it (the old outputs of the state the run
+    started from, under the name the old inputs carry: the resource's name in its URN), with the
+    account it lives in. Where the state cannot be read (Pulumi's mocks, a provider called alone), the
+    old inputs stand for it: they declare what the run that stored them was told to say."""
+    known = _state_of(news).records.get(str(olds.get("caseName")))
+    if known is not None:
+        return known
+    declared = CaseRecord(
+        case_id="", sent=Sent.declared(olds["spec"]), account=str(olds.get("accountAlias") or "")
+    )
+    return Recorded(declared, olds["spec"])
 
 
 def _state_of(props: Mapping[str, Any]) -> _StateView:
@@ -287,7 +315,7 @@ def _state_of(props: Mapping[str, Any]) -> _StateView:
     lock exports, docs/pipelines.md); empty when there is no state to read."""
     parts = str(props.get("key") or "").split("/", 2)  # project/stack/name; a name may hold "/"
     if len(parts) < 3:
-        return _StateView({}, frozenset())
+        return _StateView({}, {}, frozenset())
     stack = parts[1]
     with _STATE_LOCK:
         if stack not in _STATE_VIEWS:
@@ -295,8 +323,9 @@ def _state_of(props: Mapping[str, Any]) -> _StateView:
                 state = export_state(stack)
             except StateError:
                 state = {}  # no state to read (a stack never deployed): nothing manages it
-            cases = {known.record.case_id: name for name, known in records_from_state(state).items()}
-            _STATE_VIEWS[stack] = _StateView(cases, frozenset(interrupted_creates(state)))
+            records = records_from_state(state)
+            cases = {known.record.case_id: name for name, known in records.items()}
+            _STATE_VIEWS[stack] = _StateView(records, cases, frozenset(interrupted_creates(state)))
         return _STATE_VIEWS[stack]
 
 

@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 
+import provider.stack.resource as resource
 from provider.aws.execute import CaseRecord
 from provider.aws.support_api import ApiSettings, SupportApiError
 from provider.planning.plan import plan
 from provider.planning.reference import message_reference, with_trailer, without_trailer
+from provider.review.stackplan import stack_plan
 from provider.stack.resource import SupportCaseProvider, case_inputs
+from provider.stack.types import SUPPORT_CASE_TYPE
 from tests.provider.conftest import SECRET_KEY, client, operations, write_case
 
 BASE = {
@@ -350,6 +353,40 @@ def test_a_reopen_an_interrupted_run_undid_is_planned_again(support, repo):
     case = client().describe_cases(caseIdList=[outs["caseId"]], includeResolvedCases=True)["cases"][0]
     assert case["status"] != "resolved" and operations(support)["AddCommunicationToCase"] == 1
     assert not prov.diff(outs["caseId"], outs, news).changes
+
+
+def test_the_preview_shows_the_reopen_the_record_plans(support, repo, monkeypatch):
+    """Model finding F16: after F14's record (resolved, while the stored inputs declare `status: open` and
+    the message said), check planned from the stored inputs, found nothing to say and showed the last
+    run's outbox (the message) while diff, up and `python -m provider plan` reopen. A new provider
+    process plans the preview from the record in the state, as they do."""
+    key = "proj/dev/ec2"
+    prov = provider()
+    inputs = checked(prov, {}, case_inputs(write_case(repo, "ec2", {**BASE, "status": "resolved"}), key))
+    outs = prov.create(inputs).outs
+    message = {"communicationBody": "Any update? We still see the failure."}
+    case = write_case(repo, "ec2", {**BASE, "communications": [message]})
+    news = checked(prov, inputs, case_inputs(case, key))
+    said = plan(CaseRecord.from_outputs(outs).sent, {**news["spec"], "status": "resolved"}, key=key)
+    client().add_communication_to_case(caseId=outs["caseId"], communicationBody=said[0].body)  # killed run
+    client().resolve_case(caseId=outs["caseId"])
+    outs = prov.update(outs["caseId"], outs, news).outs  # records: resolved
+    urn = f"urn:pulumi:dev::proj::{SUPPORT_CASE_TYPE}::ec2"
+    state = {
+        "deployment": {
+            "resources": [{"urn": urn, "type": SUPPORT_CASE_TYPE, "inputs": news, "outputs": outs}]
+        }
+    }
+    monkeypatch.setattr(resource, "_STATE_VIEWS", {})  # the next run's provider process
+    monkeypatch.setattr(resource, "export_state", lambda *_args, **_kwargs: state)
+    support.control.reset_calls()
+    shown = checked(provider(), news, case_inputs(case, key))["outbox"]
+    [planned] = stack_plan([case], state, ApiSettings(), "proj/dev", repo)["cases"]
+    assert [text(entry["communicationBody"]) for entry in shown] == [
+        without_trailer(action["communicationBody"]) for action in planned["actions"]
+    ]
+    assert text(shown[0]["communicationBody"]).startswith("Reopening this case")
+    assert operations(support) == {}  # the preview reads the state, never AWS
 
 
 def killed_create(inputs, until: int, *, trailer: bool = True) -> str:
