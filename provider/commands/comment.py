@@ -2,8 +2,8 @@
 
 ``comment post`` creates or edits this stack's one plan comment on the pull (merge) request;
 ``comment approved`` prints the fingerprint of the plan comment on the request that merged a commit,
-for ``pulumi up`` (``SUPPORTCASES_APPROVED_PLAN``); ``comment approvals`` (GitLab) prints who approved
-the merge request and what it changes, for the rules' named approvers. Credentials come from the CI
+for ``pulumi up`` (``SUPPORTCASES_APPROVED_PLAN``); ``comment approvals`` prints who approved the
+request's head and what it changes, for the rules' named approvers. Credentials come from the CI
 job's environment. This module parses and prints; the forge calls are ``provider.review.comments``.
 """
 
@@ -49,16 +49,18 @@ def add_comment_command(subcommands: Any) -> None:
     read.set_defaults(run=_run_approved)
     approvals = actions.add_parser(
         "approvals",
-        help="GitLab: print, as shell exports, who approved the merge request and the files it changes",
+        help="print, as shell exports, who approved the request's head and the files it changes",
         description="For the plan job: `comment approvals > F && . F` before `plan` holds each changed "
-        "case file's approvedBy to the merge request's approvers (docs/rules.md).",
+        "case file's approvedBy to the request's approvers (docs/rules.md).",
     )
-    approvals.add_argument("--request", type=int, metavar="N", help="the merge request (default: from CI)")
-    approvals.add_argument("--forge", choices=["gitlab"], default="gitlab", help=argparse.SUPPRESS)
+    approvals.add_argument(
+        "--request", type=int, metavar="N", help="the pull/merge request (default: from CI)"
+    )
     approvals.set_defaults(run=_run_approvals)
+    for sub in (post, read, approvals):
+        sub.add_argument("--forge", choices=sorted(FORGES), help="default: from the CI environment")
     for sub in (post, read):
         sub.add_argument("--stack", required=True, help="the stack whose plan comment this is")
-        sub.add_argument("--forge", choices=sorted(FORGES), help="default: from the CI environment")
         sub.add_argument(
             "--author",
             metavar="LOGIN",
@@ -81,12 +83,13 @@ def _run_post(args: argparse.Namespace) -> int:
 
 def _run_approvals(args: argparse.Namespace) -> int:
     try:
-        forge = FORGES[args.forge](os.environ)
-        number = args.request or request_number(args.forge, os.environ)
+        name = args.forge or detect(os.environ)
+        forge = FORGES[name](os.environ)
+        number = args.request or request_number(name, os.environ)
         exports = {
             APPROVERS_ENV: ",".join(forge.approvers(number)),
             CHANGED_ENV: "\n".join(forge.changed_files(number)),
-            FORGE_ENV: args.forge,
+            FORGE_ENV: name,
         }
     except ForgeError as error:
         print(f"comment: {error}", file=sys.stderr)

@@ -26,7 +26,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from provider.forgeapi import Api, ForgeError, need
 from provider.review.markdown import fingerprint_in, marker_prefix
@@ -54,22 +54,19 @@ class Forge:
     oldest_first: str  # the list query that orders comments oldest first ("" where that is the default)
     user_path: str | None  # the token's own user, where the API can tell
     resource_group_path: str | None  # a resource group of the project, with {key} (GitLab)
-    approvals_path: str = ""  # who approved request {number} (GitLab; GitHub's workflow reads reviews)
-    files_path: str = ""  # the files request {number} changes (GitLab)
+    approvals_path: str = ""  # GitLab: the approval state of request {number}
+    reviews_path: str = ""  # GitHub: the reviews of request {number}, oldest first
+    request_path: str = ""  # GitHub: request {number} itself (its head commit and file count)
+    files_path: str = ""  # the files request {number} changes, paginated
+    file_keys: tuple[str, ...] = ()  # the keys of a listed file that hold its paths (old and new)
+    files_limit: int = 0  # the most files the API lists for one request (0: no documented limit)
 
     def comments(self, number: int) -> Iterator[Comment]:
         """Every comment of request ``number``, oldest first, page after page."""
-        path = self.comments_path.format(number=number)
-        for page in range(1, 10_000):
-            items = self.api.call("GET", f"{path}?per_page={PAGE}&page={page}{self.oldest_first}")
-            for item in items:
-                if not item.get("system"):  # GitLab's own notes ("added 1 commit")
-                    user = item.get("user") or item.get("author") or {}
-                    yield Comment(
-                        int(item["id"]), str(user.get("login") or user.get("username")), item["body"]
-                    )
-            if len(items) < PAGE:
-                return
+        for item in self._pages(self.comments_path.format(number=number), self.oldest_first):
+            if not item.get("system"):  # GitLab's own notes ("added 1 commit")
+                user = item.get("user") or item.get("author") or {}
+                yield Comment(int(item["id"]), str(user.get("login") or user.get("username")), item["body"])
 
     def own_user(self) -> str:
         """The login of the token's own user: whose plan comments count."""
@@ -97,23 +94,53 @@ class Forge:
             )
 
     def approvers(self, number: int) -> list[str]:
-        """Who approved request ``number``: GitLab's "Get approval state" of a merge request,
-        ``approved_by[].user.username`` (docs.gitlab.com/api/merge_request_approvals/)."""
-        if not self.approvals_path:
-            raise ForgeError(f"{self.api.name}: the workflow reads the approvals itself (docs/rules.md)")
-        state = self.api.call("GET", self.approvals_path.format(number=number))
-        return sorted({str(entry["user"]["username"]) for entry in state.get("approved_by") or []})
+        """Who approves request ``number`` as it is now.
+
+        GitLab: "Get approval state" of a merge request, ``approved_by[].user.username``
+        (docs.gitlab.com/api/merge_request_approvals/). GitHub: "List reviews for a pull request" (in
+        chronological order, docs.github.com/en/rest/pulls/reviews): a reviewer's latest review that
+        approves, requests changes or was dismissed decides (a comment review decides nothing), and an
+        approval counts only for the pull request's head commit (``commit_id`` against ``head.sha`` of
+        "Get a pull request"): an approval given before the last push approved other case files."""
+        if self.approvals_path:
+            state = self.api.call("GET", self.approvals_path.format(number=number))
+            return sorted({str(entry["user"]["username"]) for entry in state.get("approved_by") or []})
+        head = str(self.api.call("GET", self.request_path.format(number=number))["head"]["sha"])
+        decided: dict[str, dict[str, Any]] = {}
+        for review in self._pages(self.reviews_path.format(number=number)):
+            if review.get("state") in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                decided[str((review.get("user") or {}).get("login"))] = review
+        return sorted(
+            login
+            for login, review in decided.items()
+            if review["state"] == "APPROVED" and review.get("commit_id") == head
+        )
 
     def changed_files(self, number: int) -> list[str]:
-        """The paths request ``number`` changes, old and new names of a rename alike: GitLab's "List merge
-        request diffs", ``old_path``/``new_path``, paginated (docs.gitlab.com/api/merge_requests/)."""
-        path, paths = self.files_path.format(number=number), set()
+        """The paths request ``number`` changes, old and new names of a rename alike. GitLab: "List merge
+        request diffs", ``old_path``/``new_path`` (docs.gitlab.com/api/merge_requests/); GitHub: "List
+        pull requests files", ``filename``/``previous_filename``, at most 3,000 files
+        (docs.github.com/en/rest/pulls/pulls#list-pull-requests-files). A request past that limit is
+        refused: a case file left off the list would escape its named approver."""
+        paths, listed = set(), 0
+        for item in self._pages(self.files_path.format(number=number)):
+            listed += 1
+            paths |= {str(item[key]) for key in self.file_keys if item.get(key)}
+        if self.files_limit and listed >= self.files_limit:
+            raise ForgeError(
+                f"{self.api.name}: request {number} changes {listed} or more files, the most the API "
+                "lists: split it, so that every case file it changes is held to its approvals"
+            )
+        return sorted(paths)
+
+    def _pages(self, path: str, query: str = "") -> Iterator[dict[str, Any]]:
+        """Every item of a paginated list, page after page (``query``: more of it, from ``&``)."""
         for page in range(1, 10_000):
-            items = self.api.call("GET", f"{path}?per_page={PAGE}&page={page}")
-            paths |= {str(item[key]) for item in items for key in ("old_path", "new_path") if item.get(key)}
+            items = self.api.call("GET", f"{path}?per_page={PAGE}&page={page}{query}")
+            yield from items
             if len(items) < PAGE:
-                return sorted(paths)
-        raise ForgeError(f"{self.api.name}: request {number} changes more files than can be listed")
+                return
+        raise ForgeError(f"{self.api.name}: {path} lists more items than can be read")
 
     def create(self, number: int, body: str) -> int:
         return int(self.api.call("POST", self.comments_path.format(number=number), {"body": body})["id"])
@@ -151,6 +178,11 @@ def github(environ: Mapping[str, str]) -> Forge:
         oldest_first="",
         user_path=None,
         resource_group_path=None,
+        reviews_path=f"/repos/{repo}/pulls/{{number}}/reviews",
+        request_path=f"/repos/{repo}/pulls/{{number}}",
+        files_path=f"/repos/{repo}/pulls/{{number}}/files",
+        file_keys=("filename", "previous_filename"),
+        files_limit=3000,
     )
 
 
@@ -171,6 +203,7 @@ def gitlab(environ: Mapping[str, str]) -> Forge:
         resource_group_path=f"{base}/resource_groups/{{key}}",
         approvals_path=f"{base}/merge_requests/{{number}}/approvals",
         files_path=f"{base}/merge_requests/{{number}}/diffs",
+        file_keys=("old_path", "new_path"),
     )
 
 

@@ -2,12 +2,14 @@
 
 It serves what ``provider.review.comments`` calls, the way the real services answer: GitHub
 issue comments (list with ``per_page``/``page``, create 201, ``PATCH`` edit; a body over 65,536
-characters is refused with 422 as GitHub does), ``/commits/{sha}/pulls``; GitLab merge-request notes
+characters is refused with 422 as GitHub does), ``/commits/{sha}/pulls``, a pull request (its head),
+its reviews and its files (paginated, at most 3,000 files); GitLab merge-request notes
 (list, newest first unless ``sort=asc`` is asked, as GitLab's notes API documents; create, ``PUT``
 edit; system notes are listed too), ``/user`` (the token's own user, ``GITLAB_BOT``), a resource
 group (``unordered`` unless ``process_modes`` says otherwise, as GitLab creates one) and
-``/repository/commits/{sha}/merge_requests``. A comment or note is written as the token's user
-(``BOT`` on GitHub). A request without the expected token is refused with 401.
+``/repository/commits/{sha}/merge_requests``, a merge request's approval state and diffs. A comment
+or note is written as the token's user (``BOT`` on GitHub). A request without the expected token is
+refused with 401.
 """
 
 from __future__ import annotations
@@ -35,8 +37,21 @@ class Forge:
     process_modes: dict[str, str] = field(default_factory=dict)  # GitLab resource group -> its mode
     calls: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
-    approvals: dict[int, list[str]] = field(default_factory=dict)  # pull request -> who approved it
+    approvals: dict[int, list[str]] = field(default_factory=dict)  # pull request -> who approved its head
     files: dict[int, list[str]] = field(default_factory=dict)  # pull request -> the files it changes
+    # GitHub: earlier reviews of a pull request (before those of ``approvals``), oldest first, and its
+    # renamed files (new path -> old path)
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    renames: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def head(self, number: int) -> str:
+        """The head commit of a pull request."""
+        return f"{number:040x}"
+
+    def review(self, number: int, login: str, state: str, commit: str | None = None) -> None:
+        """A review by ``login`` (of the head commit unless ``commit`` says otherwise)."""
+        entry = {"user": {"login": login}, "state": state, "commit_id": commit or self.head(number)}
+        self.reviews.setdefault(number, []).append(entry)
 
     def add(self, number: int, body: str, author: str = BOT, *, system: bool = False) -> dict[str, Any]:
         self.next_id += 1
@@ -51,6 +66,7 @@ _ROUTES = [
     ("POST", r"/repos/[^/]+/[^/]+/issues/(\d+)/comments", "create"),
     ("PATCH", r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", "edit"),
     ("GET", r"/repos/[^/]+/[^/]+/commits/(\w+)/pulls", "pulls"),
+    ("GET", r"/repos/[^/]+/[^/]+/pulls/(\d+)", "request"),
     ("GET", r"/repos/[^/]+/[^/]+/pulls/(\d+)/reviews", "reviews"),
     ("GET", r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", "changed"),
     ("GET", r"/api/v4/projects/[^/]+/merge_requests/(\d+)/notes", "list"),
@@ -93,18 +109,41 @@ class _Handler(ForgeHandler):
             return
         self._answer(201, self.forge.add(number, body, GITLAB_BOT if gitlab else BOT))
 
-    def _reviews(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
-        # GitHub's "List reviews for a pull request": user.login and state (APPROVED, COMMENTED, ...).
-        items = [
-            {"user": {"login": login}, "state": "APPROVED"} for login in self.forge.approvals.get(number, [])
+    def _reviews(self, number: int, query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitHub's "List reviews for a pull request", in chronological order, paginated: user.login,
+        # state (APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED) and the commit reviewed.
+        head = self.forge.head(number)
+        approved = [
+            {"user": {"login": login}, "state": "APPROVED", "commit_id": head}
+            for login in self.forge.approvals.get(number, [])
         ]
-        self._answer(200, [{"user": {"login": "drive-by"}, "state": "COMMENTED"}, *items])
+        drive_by = {"user": {"login": "drive-by"}, "state": "COMMENTED", "commit_id": head}
+        self._page(query, [drive_by, *self.forge.reviews.get(number, []), *approved])
 
-    def _changed(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
-        # GitHub's "List pull requests files": one entry per file, its path in `filename`.
+    def _request(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitHub's "Get a pull request": its head commit and how many files it changes.
+        changed = len(self.forge.files.get(number, []))
         self._answer(
-            200, [{"filename": name, "status": "modified"} for name in self.forge.files.get(number, [])]
+            200, {"number": number, "head": {"sha": self.forge.head(number)}, "changed_files": changed}
         )
+
+    def _changed(self, number: int, query: dict[str, list[str]], _gitlab: bool) -> None:
+        # GitHub's "List pull requests files": `filename` (and `previous_filename` of a rename), 30 per
+        # page unless asked, at most 3,000 files in all.
+        renames = self.forge.renames.get(number, {})
+        items = [
+            {"filename": name, "status": "renamed", "previous_filename": renames[name]}
+            if name in renames
+            else {"filename": name, "status": "modified"}
+            for name in self.forge.files.get(number, [])
+        ]
+        self._page(query, items[:3000])
+
+    def _page(self, query: dict[str, list[str]], items: list[dict[str, Any]]) -> None:
+        """One page of a GitHub list (``per_page`` 30 unless asked, at most 100)."""
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = int(query.get("page", ["1"])[0])
+        self._answer(200, items[(page - 1) * per_page : page * per_page])
 
     def _approval_state(self, number: int, _query: dict[str, list[str]], _gitlab: bool) -> None:
         # GitLab's "Get approval state" of a merge request: approved_by[].user.username.

@@ -165,13 +165,8 @@ def test_gitlab_refuses_an_approval_unless_the_resource_group_runs_oldest_first(
     assert capsys.readouterr().out == FINGERPRINT + "\n"
 
 
-def test_gitlab_approvals_are_printed_as_shell_exports_for_the_rules(gitlab: Forge, capsys):
-    """GitLab's plan job gives the rules' named approvers what GitHub's workflow gives them: who approved
-    the merge request and the files it changes, past the first page of diffs."""
-    gitlab.approvals[12] = ["bob", "alice"]
-    gitlab.files[12] = [f"cases/c{n:03}.yaml" for n in range(130)] + ["cases/it's here.yaml"]
-    assert main(["comment", "approvals"]) == 0
-    printed = capsys.readouterr().out
+def exported(printed: str) -> tuple[str, str, str]:
+    """What sourcing ``comment approvals``' output sets: approvers, forge, changed files."""
     done = subprocess.run(
         [
             "bash",
@@ -184,5 +179,52 @@ def test_gitlab_approvals_are_printed_as_shell_exports_for_the_rules(gitlab: For
         check=True,
     )
     approvers, forge, changed = done.stdout.split("|")
+    return approvers, forge, changed
+
+
+def test_github_approvals_are_each_reviewers_latest_decision_on_the_head_commit(forge: Forge, capsys):
+    """The Approvals step read the first 100 reviews and counted every APPROVED one ever given: an
+    approval withdrawn by a later "request changes", or given before the last push, still counted."""
+    forge.review(7, "alice", "APPROVED", commit="0" * 40)  # an earlier push
+    forge.review(7, "bob", "APPROVED")
+    forge.review(7, "bob", "CHANGES_REQUESTED")
+    forge.review(7, "carol", "CHANGES_REQUESTED")
+    forge.review(7, "carol", "APPROVED")
+    forge.review(7, "carol", "COMMENTED")  # a comment decides nothing
+    forge.review(7, "dave", "APPROVED")
+    forge.review(7, "dave", "DISMISSED")
+    for index in range(120):
+        forge.review(7, f"remark{index}", "COMMENTED")
+    forge.approvals[7] = ["erin"]  # past the first page of reviews
+    assert main(["comment", "approvals"]) == 0
+    approvers, name, _ = exported(capsys.readouterr().out)
+    assert (approvers, name) == ("carol,erin", "github")
+
+
+def test_github_changed_files_are_every_page_and_both_names_of_a_rename(forge: Forge, capsys):
+    """The Approvals step read the first 100 files: a case file listed after them escaped its named
+    approver (the rules hold only the files a pull request changes to its approvals)."""
+    forge.files[7] = [f"docs/n{n:03}.md" for n in range(140)] + ["cases/late.yaml", "cases/new.yaml"]
+    forge.renames[7] = {"cases/new.yaml": "cases/old.yaml"}
+    assert main(["comment", "approvals", "--forge", "github"]) == 0
+    _, _, changed = exported(capsys.readouterr().out)
+    assert changed.split("\n") == sorted([*forge.files[7], "cases/old.yaml"])
+
+
+def test_a_pull_request_past_githubs_file_listing_limit_is_refused(forge: Forge, capsys):
+    forge.files[7] = [f"docs/n{n:04}.md" for n in range(3000)] + ["cases/hidden.yaml"]
+    assert main(["comment", "approvals"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing to source: the plan step fails without its file
+    assert "changes 3000 or more files, the most the API lists" in captured.err
+
+
+def test_gitlab_approvals_are_printed_as_shell_exports_for_the_rules(gitlab: Forge, capsys):
+    """GitLab's plan job gives the rules' named approvers what GitHub's workflow gives them: who approved
+    the merge request and the files it changes, past the first page of diffs."""
+    gitlab.approvals[12] = ["bob", "alice"]
+    gitlab.files[12] = [f"cases/c{n:03}.yaml" for n in range(130)] + ["cases/it's here.yaml"]
+    assert main(["comment", "approvals"]) == 0
+    approvers, forge, changed = exported(capsys.readouterr().out)
     assert (approvers, forge) == ("alice,bob", "gitlab")
     assert changed.split("\n") == sorted(gitlab.files[12])

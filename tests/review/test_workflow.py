@@ -342,6 +342,26 @@ def test_a_critical_case_is_planned_only_once_its_named_approver_approved_the_pu
     )
 
 
+def test_a_named_approver_is_held_to_a_case_file_past_the_first_hundred_files_and_to_the_head(
+    pipeline: Pipeline,
+):
+    """The Approvals step read one page of files and of reviews: a critical case file listed after 100
+    others was held to nobody's approval, and an approval taken back (changes requested) still counted."""
+    shutil.copy(ROOT / "rules.yaml", pipeline.work / "rules.yaml")
+    pipeline.commit("the team's rules", "rules.yaml")
+    pipeline.write("lambda", {**LAMBDA, "severityCode": "critical", "approvedBy": "alice"})
+    pipeline.forge.files[9] = [f"docs/notes/n{n:03}.md" for n in range(120)] + ["cases/lambda.yaml"]
+    run = pipeline.pull_request(9)
+    assert run.step("Plan").outputs == {"exitcode": "1"}  # before: exitcode 2, a plan to approve
+    assert "approvedBy 'alice' has not approved this pull request" in pipeline.forge.comments[9][0]["body"]
+    pipeline.forge.review(9, "alice", "APPROVED")
+    pipeline.forge.review(9, "alice", "CHANGES_REQUESTED")
+    pipeline.forge.comments[9].clear()
+    run = pipeline.pull_request(9)
+    assert run.step("Plan").outputs == {"exitcode": "1"}
+    assert fingerprint_in(pipeline.forge.comments[9][0]["body"], STACK) is None
+
+
 def test_three_quick_merges_are_applied_in_order_though_github_cancelled_the_pending_run(pipeline: Pipeline):
     """GitHub keeps one pending run per concurrency group: the second merge's run is cancelled when the
     third arrives. The third run applies the second merge, then its own, each as approved."""
