@@ -55,7 +55,7 @@ from supportlocal.web.faults import FaultPlan
 from tests.model.engine import Engine, Preview, Run
 from tests.model.inprocess import ACCOUNTS, Wire, wired
 
-# --- flags: rules switched off while a reported defect is fixed (docs: /work/notes/model-findings.md) ---
+# --- flags: rules switched off while a reported defect is fixed (findings: docs/guarantees.md) ---
 #: A whitespace-only edit of a sent follow-up message (F-whitespace): refused today.
 WHITESPACE_EDIT_OF_SENT_MESSAGE = True
 #: Whitespace-only edits of the subject (F7, fixed: the next real edit was previewed with another body).
