@@ -50,11 +50,16 @@ def interrupted_creates(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     pending = (state.get("deployment") or {}).get("pending_operations") or []
     found = {}
     for operation in pending:
-        resource = operation.get("resource") or {}
-        inputs = revealed(resource.get("inputs") or {})
-        if operation.get("type") == "creating" and "caseName" in inputs:
-            found[_name(resource, inputs)] = inputs
+        if (inputs := pending_create(operation)) is not None:
+            found[_name(operation["resource"], inputs)] = inputs
     return found
+
+
+def pending_create(operation: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The inputs of a pending operation that creates a case (secrets shown where the export shows
+    them), or None for any other pending operation."""
+    inputs = revealed((operation.get("resource") or {}).get("inputs") or {})
+    return inputs if operation.get("type") == "creating" and "caseName" in inputs else None
 
 
 def _name(resource: Mapping[str, Any], outputs: Mapping[str, Any]) -> str:

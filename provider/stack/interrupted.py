@@ -17,7 +17,7 @@ from typing import Any
 
 from pulumi.dynamic.dynamic import PROVIDER_KEY  # the pickled provider, kept among inputs and outputs
 
-from provider.review.state import SECRET, SECRET_SIG, revealed
+from provider.review.state import SECRET, SECRET_SIG, pending_create
 from provider.stack.resource import SENSITIVE_OUTPUTS, SupportCaseProvider
 
 
@@ -35,8 +35,7 @@ def complete_interrupted(
     plain = (shown.get("deployment") or {}).get("pending_operations") or []
     for operation, readable in zip(pending, plain, strict=True):
         resource = operation.get("resource") or {}
-        inputs = revealed((readable.get("resource") or {}).get("inputs") or {})
-        if operation.get("type") != "creating" or "caseName" not in inputs:
+        if (inputs := pending_create(readable)) is None:
             continue
         name = str(inputs["caseName"])
         if resource.get("urn") in live:
