@@ -36,6 +36,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -388,23 +389,17 @@ def _calls(counter: Counter[str]) -> str:
     return ", ".join(f"{count:,} {short.get(op, op)}" for op, count in sorted(counter.items()))
 
 
+def rerun_command(args: argparse.Namespace) -> str:
+    """The shell command that runs this measurement again, each argument quoted for the shell."""
+    arguments = ["--sizes", *map(str, args.sizes), "--repeat", str(args.repeat)]
+    arguments += ["--validate-files", str(args.validate_files), "--paced-create", str(args.paced_create)]
+    arguments += ["--seed", str(args.seed), *(["--label", args.label] if args.label != DEFAULT_LABEL else [])]
+    return "source tools/env.sh && .venv/bin/python -m bench.perf_bench " + shlex.join(arguments)
+
+
 def report(results: Results, args: argparse.Namespace, took: float, done: bool) -> str:
     """The figures as Markdown (what goes between the markers of RESULTS.md)."""
-    command = "\n".join(
-        [
-            "source tools/env.sh && .venv/bin/python -m bench.perf_bench "
-            + " ".join(
-                [
-                    f"--sizes {' '.join(map(str, args.sizes))}",
-                    f"--repeat {args.repeat}",
-                    f"--validate-files {args.validate_files}",
-                    f"--paced-create {args.paced_create}",
-                    f"--seed {args.seed}",
-                    *([f"--label '{args.label}'"] if args.label != DEFAULT_LABEL else []),
-                ]
-            )
-        ]
-    )
+    command = rerun_command(args)
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = _git("status", "--porcelain", "--", *CODE)
     code = f"commit {commit}" + (" with uncommitted changes in the code" if dirty else "")
