@@ -56,7 +56,7 @@ class Forge:
     resource_group_path: str | None  # a resource group of the project, with {key} (GitLab)
     approvals_path: str = ""  # GitLab: the approval state of request {number}
     reviews_path: str = ""  # GitHub: the reviews of request {number}, oldest first
-    request_path: str = ""  # GitHub: request {number} itself (its head commit and file count)
+    request_path: str = ""  # GitHub: request {number} itself (its head commit)
     files_path: str = ""  # the files request {number} changes, paginated
     file_keys: tuple[str, ...] = ()  # the keys of a listed file that hold its paths (old and new)
     files_limit: int = 0  # the most files the API lists for one request (0: no documented limit)
